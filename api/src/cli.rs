@@ -1,0 +1,75 @@
+//! The `planner` command line: `serve`, `migrate` and `check`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::startup::{Application, shutdown_signal};
+
+/// All-in-One Planner: tasks, birthdays and movie alerts, with email delivery.
+#[derive(Debug, Parser)]
+#[command(name = "planner", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (applies pending migrations first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Check the database and every configured external service; exits non-zero if one fails.
+    Check,
+}
+
+/// Runs a parsed command with a loaded configuration.
+pub async fn run(cli: Cli, config: Config) -> ExitCode {
+    let result = match cli.command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => migrate(config).await,
+        Command::Check => return check(config).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error.cause = format!("{e:#}"), "planner stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config, Arc::new(SystemClock)).await?;
+    tracing::info!(addr = %app.local_addr()?, "listening");
+    app.run_until(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = crate::db::connect(&config).await?;
+    crate::db::migrate(&db).await?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// One line per dependency, `ok` or `FAILED: why`.
+async fn check(config: Config) -> ExitCode {
+    let mut failed = false;
+    let database = match crate::db::connect(&config).await {
+        Ok(db) => match db.ping().await {
+            Ok(()) => "ok".to_owned(),
+            Err(e) => format!("FAILED: {e}"),
+        },
+        Err(e) => format!("FAILED: {e:#}"),
+    };
+    failed |= database != "ok";
+    let backend = if config.is_postgres() { "PostgreSQL" } else { "SQLite" };
+    println!("database ({backend}): {database}");
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}

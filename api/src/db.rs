@@ -1,0 +1,57 @@
+//! Connecting to the database (SQLite by default, PostgreSQL when `DATABASE_URL` says so) and migrating it.
+
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use migration::MigratorTrait as _;
+use sea_orm::sqlx::postgres::PgPoolOptions;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sea_orm::{DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
+
+use crate::config::Config;
+
+/// Opens the connection pool.
+///
+/// SQLite gets WAL (readers never wait for the writer), foreign keys on (cascading deletes depend on them) and a busy
+/// timeout (writers queue instead of failing).
+///
+/// # Errors
+/// When the database cannot be reached or opened.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let url = config.database_url.expose();
+    if config.is_postgres() {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await
+            .context("connecting to PostgreSQL")?;
+        return Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool));
+    }
+    let options = SqliteConnectOptions::from_str(url)
+        .context("parsing the SQLite DATABASE_URL")?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    if let Some(parent) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .context("opening the SQLite database")?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// Applies pending migrations.
+///
+/// # Errors
+/// When a migration fails.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    migration::Migrator::up(db, None).await.context("applying migrations")
+}

@@ -1,0 +1,7 @@
+//! HTTP plumbing shared by every route: the JSON extractor, client addresses, and the middleware stack.
+
+pub mod client;
+pub mod json;
+pub mod middleware;
+
+pub use json::ApiJson;

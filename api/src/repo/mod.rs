@@ -1,0 +1,6 @@
+//! Queries, one module per table group. Every function takes `&impl ConnectionTrait`, so it runs on the pool or
+//! inside a transaction alike, and every query on user data is scoped by the owner's id.
+
+pub mod login_attempts;
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,70 @@
+//! The route table: each resource module exports its `router()`, merged here, and the OpenAPI document they make.
+
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod users;
+
+use axum::Router;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "All-in-One Planner API",
+        description = "Tasks, birthdays and movie release alerts for one person, with email delivery. \
+            Log in at `POST /api/v1/auth/login`, then send `Authorization: Bearer <access_token>`. \
+            Errors are RFC 9457 problem documents (`application/problem+json`).",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "Accounts, tokens and sessions"),
+        (name = "me", description = "The caller's profile and account"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every documented route, with the OpenAPI document derived from them.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .nest("/api/v1/auth", auth::router())
+        .merge(me::router())
+}
+
+/// The OpenAPI document, as served at `/api/openapi.json` and kept in `openapi.yaml`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+/// The whole router: the API, its document and Swagger UI.
+pub fn router(state: AppState) -> Router {
+    let (router, openapi) = api().split_for_parts();
+    router
+        .merge(SwaggerUi::new("/docs").url("/api/openapi.json", openapi))
+        .with_state(state)
+}

@@ -1,0 +1,55 @@
+//! The application state shared by every handler: configuration, database, clock and the auth services.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::access_token::AccessTokens;
+use crate::auth::password::PasswordHasher;
+use crate::auth::rate_limit::RateLimiter;
+use crate::auth::refresh::{RefreshTokenKeys, SessionPolicy};
+use crate::clock::Clock;
+use crate::config::Config;
+
+/// Cheap to clone: everything inside is shared.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub passwords: Arc<PasswordHasher>,
+    pub access_tokens: Arc<AccessTokens>,
+    pub refresh_tokens: Arc<RefreshTokenKeys>,
+    pub rate_limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    /// # Errors
+    /// When the configured secrets or hashing parameters cannot be used.
+    pub fn new(config: Config, db: DatabaseConnection, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        Ok(Self {
+            passwords: Arc::new(PasswordHasher::new(
+                config.password_hash,
+                config.password_hash_concurrency,
+            )?),
+            access_tokens: Arc::new(AccessTokens::new(&config)?),
+            refresh_tokens: Arc::new(RefreshTokenKeys::new(config.jwt_secret.expose())),
+            rate_limiter: Arc::new(RateLimiter::new(
+                config.rate_limits.auth_requests_per_window,
+                config.rate_limits.window,
+            )),
+            config: Arc::new(config),
+            db,
+            clock,
+        })
+    }
+
+    pub fn session_policy(&self) -> SessionPolicy {
+        let to_chrono = |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(1));
+        SessionPolicy {
+            idle_timeout: to_chrono(self.config.session_idle_timeout),
+            max_lifetime: to_chrono(self.config.session_max_lifetime),
+            reuse_grace: to_chrono(self.config.refresh_reuse_grace),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The integration tests: one binary that starts the real server and talks HTTP to it, on SQLite and PostgreSQL.
+
+#![expect(clippy::unwrap_used, reason = "a test should stop loudly at the first surprise")]
+
+mod helpers;
+
+mod access_tokens;
+mod accounts;
+mod cli;
+mod errors;
+mod health;
+mod me;
+mod openapi;
+mod rate_limits;
+mod refresh;
+mod sessions;

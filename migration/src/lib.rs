@@ -1,0 +1,23 @@
+//! Database migrations for All-in-One Planner, one table per file, run by `planner migrate` and at `planner serve` start.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261204_000001_create_users;
+mod m20261204_000002_create_sessions;
+mod m20261204_000003_create_refresh_tokens;
+mod m20261204_000004_create_login_attempts;
+
+/// The ordered list of every migration.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261204_000001_create_users::Migration),
+            Box::new(m20261204_000002_create_sessions::Migration),
+            Box::new(m20261204_000003_create_refresh_tokens::Migration),
+            Box::new(m20261204_000004_create_login_attempts::Migration),
+        ]
+    }
+}
