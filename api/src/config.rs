@@ -493,6 +493,29 @@ mod tests {
     }
 
     #[test]
+    fn every_variable_read_is_listed_and_documented_in_the_readme() {
+        let source = include_str!("config.rs");
+        // The code that reads variables: after the VARIABLES list, before the tests.
+        let start = source.find("pub struct ConfigError").unwrap();
+        let end = source.find("#[cfg(test)]").unwrap();
+        let readme = include_str!("../../README.md");
+        let read: std::collections::BTreeSet<&str> = source[start..end]
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.len() > 3 && s.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .collect();
+        let listed: std::collections::BTreeSet<&str> = VARIABLES.iter().copied().filter(|v| *v != "RUST_LOG").collect();
+        assert_eq!(read, listed, "config.rs reads exactly the variables in VARIABLES");
+        for variable in VARIABLES {
+            assert!(
+                readme.contains(&format!("| `{variable}` |")),
+                "README does not document {variable}"
+            );
+        }
+    }
+
+    #[test]
     fn secrets_do_not_appear_in_debug_output() {
         let cfg = config(&[
             ("JWT_SECRET", "a-very-secret-value-that-must-not-print"),
