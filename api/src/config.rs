@@ -376,6 +376,16 @@ impl Config {
             .chain(self.cors_allowed_origins.iter().cloned())
     }
 
+    /// A link into the app, built on `PUBLIC_BASE_URL` (never on a request's Host header).
+    pub fn app_url(&self, path: &str) -> String {
+        format!("{}{}", self.public_base_url.as_str().trim_end_matches('/'), path)
+    }
+
+    /// Where a user changes what the planner emails them.
+    pub fn notification_settings_url(&self) -> String {
+        self.app_url("/account#notifications")
+    }
+
     /// Whether the database is PostgreSQL (otherwise SQLite).
     pub fn is_postgres(&self) -> bool {
         self.database_url.expose().starts_with("postgres")

@@ -6,6 +6,9 @@ mod m20261204_000001_create_users;
 mod m20261204_000002_create_sessions;
 mod m20261204_000003_create_refresh_tokens;
 mod m20261204_000004_create_login_attempts;
+mod m20261204_000005_create_tasks;
+mod m20261204_000006_create_birthdays;
+mod m20261204_000007_create_movie_alerts;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -18,6 +21,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000002_create_sessions::Migration),
             Box::new(m20261204_000003_create_refresh_tokens::Migration),
             Box::new(m20261204_000004_create_login_attempts::Migration),
+            Box::new(m20261204_000005_create_tasks::Migration),
+            Box::new(m20261204_000006_create_birthdays::Migration),
+            Box::new(m20261204_000007_create_movie_alerts::Migration),
         ]
     }
 }

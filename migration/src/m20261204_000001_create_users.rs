@@ -24,6 +24,9 @@ impl MigrationTrait for Migration {
                     .col(string(Users::PasswordHash))
                     .col(string_len(Users::Timezone, 64))
                     .col(string_len(Users::Region, 2))
+                    .col(string_len(Users::Language, 35).default("en"))
+                    // Bumped to replace the calendar-feed URL; the URL itself is derived, never stored.
+                    .col(integer(Users::CalendarFeedVersion).default(0))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .col(timestamp_with_time_zone(Users::UpdatedAt))
                     .to_owned(),
@@ -49,6 +52,8 @@ pub enum Users {
     PasswordHash,
     Timezone,
     Region,
+    Language,
+    CalendarFeedVersion,
     CreatedAt,
     UpdatedAt,
 }

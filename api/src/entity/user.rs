@@ -18,6 +18,9 @@ pub struct Model {
     pub password_hash: String,
     pub timezone: String,
     pub region: String,
+    /// BCP 47 language tag for movie titles and overviews.
+    pub language: String,
+    pub calendar_feed_version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -29,6 +29,8 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>)
         password_hash: Set(new.password_hash),
         timezone: Set(new.timezone),
         region: Set(new.region),
+        language: Set("en".to_owned()),
+        calendar_feed_version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -61,6 +63,7 @@ pub struct ProfileChanges {
     pub email: Option<String>,
     pub timezone: Option<String>,
     pub region: Option<String>,
+    pub language: Option<String>,
 }
 
 pub async fn update_profile(
@@ -91,6 +94,9 @@ pub async fn update_profile(
     if let Some(region) = changes.region {
         active.region = Set(region);
     }
+    if let Some(language) = changes.language {
+        active.language = Set(language);
+    }
     active.updated_at = Set(now);
     active.update(db).await
 }
@@ -115,4 +121,12 @@ pub async fn set_password_hash(
 /// Deletes the account; sessions and everything else it owns go with it through `ON DELETE CASCADE`.
 pub async fn delete(db: &impl ConnectionTrait, user_id: i64) -> Result<u64, DbErr> {
     Ok(user::Entity::delete_by_id(user_id).exec(db).await?.rows_affected)
+}
+
+/// Replaces the calendar-feed URL: the old one stops working.
+pub async fn bump_calendar_feed_version(db: &impl ConnectionTrait, user: user::Model) -> Result<user::Model, DbErr> {
+    let version = user.calendar_feed_version.wrapping_add(1);
+    let mut active: user::ActiveModel = user.into();
+    active.calendar_feed_version = Set(version);
+    active.update(db).await
 }

@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::users::UserResponse;
+use super::users::{UserResponse, current_user};
 use crate::auth::AuthUser;
-use crate::domain::{Email, FieldError, NewPassword, parse_display_name, parse_region, parse_timezone};
+use crate::domain::{Email, FieldError, NewPassword, parse_display_name, parse_language, parse_region, parse_timezone};
 use crate::entity::user;
 use crate::error::{ApiError, Problem};
 use crate::http::ApiJson;
@@ -34,6 +34,8 @@ pub struct UpdateMeRequest {
     pub timezone: Option<String>,
     /// ISO 3166-1 alpha-2 country code.
     pub region: Option<String>,
+    /// Language for movie titles and overviews, such as `en` or `pt-BR`.
+    pub language: Option<String>,
 }
 
 /// A password change.
@@ -49,12 +51,6 @@ pub struct ChangePasswordRequest {
 #[serde(deny_unknown_fields)]
 pub struct DeleteMeRequest {
     pub password: String,
-}
-
-async fn current_user(state: &AppState, auth: AuthUser) -> Result<user::Model, ApiError> {
-    repo::users::find_by_id(&state.db, auth.user_id)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".to_owned()))
 }
 
 async fn check_password(state: &AppState, user: &user::Model, field: &str, password: &str) -> Result<(), ApiError> {
@@ -105,6 +101,7 @@ async fn update_me(
             parse_timezone(raw).map(|tz| tz.name().to_owned())
         }),
         region: check("region", body.region.as_ref(), &parse_region),
+        language: check("language", body.language.as_ref(), &parse_language),
     };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));

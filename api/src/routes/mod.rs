@@ -1,8 +1,10 @@
 //! The route table: each resource module exports its `router()`, merged here, and the OpenAPI document they make.
 
 pub mod auth;
+pub mod birthdays;
 pub mod health;
 pub mod me;
+pub mod tasks;
 pub mod users;
 
 use axum::Router;
@@ -26,6 +28,8 @@ use crate::state::AppState;
     tags(
         (name = "auth", description = "Accounts, tokens and sessions"),
         (name = "me", description = "The caller's profile and account"),
+        (name = "birthdays", description = "Birthdays, greetings and reminders"),
+        (name = "tasks", description = "To-dos with due dates, priorities, labels, reminders and recurrence"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
@@ -54,6 +58,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .nest("/api/v1/auth", auth::router())
         .merge(me::router())
+        .merge(tasks::router())
+        .merge(birthdays::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json` and kept in `openapi.yaml`.

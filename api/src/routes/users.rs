@@ -4,13 +4,36 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::AuthUser;
 use crate::entity::user;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The caller's account row; a token whose account was deleted meanwhile is refused.
+///
+/// # Errors
+/// 401 when the account is gone, or a database error.
+pub async fn current_user(state: &AppState, auth: AuthUser) -> Result<user::Model, ApiError> {
+    crate::repo::users::find_by_id(&state.db, auth.user_id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".to_owned()))
+}
+
+/// The user's time zone, falling back to UTC for a value that no longer parses.
+pub fn user_timezone(user: &user::Model) -> chrono_tz::Tz {
+    user.timezone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// "Now" on the user's wall clock.
+pub fn local_now(state: &AppState, user: &user::Model) -> chrono::DateTime<chrono_tz::Tz> {
+    state.clock.now().with_timezone(&user_timezone(user))
+}
 
 /// A user's account as its owner sees it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": 1, "username": "ann", "email": "ann@example.com", "email_verified": false, "display_name": "Ann",
-    "timezone": "Europe/Berlin", "region": "DE", "created_at": "2026-12-04T09:00:00Z"
+    "timezone": "Europe/Berlin", "region": "DE", "language": "de", "created_at": "2026-12-04T09:00:00Z"
 }))]
 pub struct UserResponse {
     pub id: i64,
@@ -22,6 +45,8 @@ pub struct UserResponse {
     pub timezone: String,
     /// ISO 3166-1 alpha-2 country code, used for release dates.
     pub region: String,
+    /// BCP 47 language for movie titles and overviews.
+    pub language: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -35,6 +60,7 @@ impl From<user::Model> for UserResponse {
             display_name: user.display_name,
             timezone: user.timezone,
             region: user.region,
+            language: user.language,
             created_at: user.created_at,
         }
     }

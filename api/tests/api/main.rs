@@ -6,6 +6,7 @@ mod helpers;
 
 mod access_tokens;
 mod accounts;
+mod birthdays;
 mod cli;
 mod errors;
 mod health;
@@ -14,3 +15,4 @@ mod openapi;
 mod rate_limits;
 mod refresh;
 mod sessions;
+mod tasks;

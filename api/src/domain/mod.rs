@@ -1,5 +1,9 @@
 //! Domain types parsed once at the edge: a request's raw strings become these, or a per-field error.
 
+pub mod birthday;
+pub mod recurrence;
+pub mod template;
+
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -84,7 +88,7 @@ impl Email {
 }
 
 static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| include_str!("../data/common-passwords.txt").lines().collect());
+    LazyLock::new(|| include_str!("../../data/common-passwords.txt").lines().collect());
 
 /// A new password: 8 to 128 characters, no composition rules, not one of the commonly breached ones.
 pub struct NewPassword(String);
@@ -129,6 +133,22 @@ pub fn parse_region(raw: &str) -> Result<String, String> {
         Ok(upper)
     } else {
         Err(format!("`{raw}` is not an ISO 3166-1 alpha-2 country code such as DE"))
+    }
+}
+
+/// Parses a language tag of the form `en` or `pt-BR` (ISO 639-1 language, optional ISO 3166-1 region).
+pub fn parse_language(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let (language, region) = raw.split_once('-').map_or((raw, None), |(l, r)| (l, Some(r)));
+    let language_ok = (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_alphabetic());
+    let region_ok = region.is_none_or(|r| is_region_code(&r.to_ascii_uppercase()));
+    if language_ok && region_ok {
+        Ok(match region {
+            Some(region) => format!("{}-{}", language.to_ascii_lowercase(), region.to_ascii_uppercase()),
+            None => language.to_ascii_lowercase(),
+        })
+    } else {
+        Err(format!("`{raw}` is not a language tag such as en or pt-BR"))
     }
 }
 

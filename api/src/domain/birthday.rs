@@ -1,0 +1,169 @@
+//! Birthday dates: validation, the next occurrence, the age, and 29 February in common years.
+
+use chrono::{Datelike as _, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Where a 29 February birthday falls in a common year.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeapDayRule {
+    /// On 28 February.
+    #[default]
+    Feb28,
+    /// On 1 March.
+    Mar1,
+}
+
+impl LeapDayRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Feb28 => "feb28",
+            Self::Mar1 => "mar1",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "feb28" => Some(Self::Feb28),
+            "mar1" => Some(Self::Mar1),
+            _ => None,
+        }
+    }
+}
+
+/// A validated birthday: a month and day that exist, with an optional birth year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BirthDate {
+    pub month: u32,
+    pub day: u32,
+    pub year: Option<i32>,
+}
+
+impl BirthDate {
+    /// Checks the date exists: 31 April never, 29 February only in leap years (or with no year).
+    ///
+    /// # Errors
+    /// The field at fault and why.
+    pub fn new(month: u32, day: u32, year: Option<i32>, today: NaiveDate) -> Result<Self, (&'static str, String)> {
+        if !(1..=12).contains(&month) {
+            return Err(("month", "must be 1 to 12".to_owned()));
+        }
+        if let Some(year) = year {
+            if !(1800..=today.year()).contains(&year) {
+                return Err(("year", format!("must be between 1800 and {}", today.year())));
+            }
+            let Some(date) = NaiveDate::from_ymd_opt(year, month, day) else {
+                return Err(("day", format!("{year}-{month:02}-{day:02} does not exist")));
+            };
+            if date > today {
+                return Err(("year", "the birthday is in the future".to_owned()));
+            }
+        } else if day == 0 || day > days_in_month(2024, month) {
+            // 2024 is a leap year, so 29 February is allowed when the year is unknown.
+            return Err(("day", format!("month {month} has no day {day}")));
+        }
+        Ok(Self { month, day, year })
+    }
+
+    /// The date the birthday is celebrated in `year`.
+    pub fn in_year(&self, year: i32, rule: LeapDayRule) -> NaiveDate {
+        if let Some(date) = NaiveDate::from_ymd_opt(year, self.month, self.day) {
+            return date;
+        }
+        // Only 29 February can be missing from a year.
+        match rule {
+            LeapDayRule::Feb28 => NaiveDate::from_ymd_opt(year, 2, 28),
+            LeapDayRule::Mar1 => NaiveDate::from_ymd_opt(year, 3, 1),
+        }
+        .unwrap_or(NaiveDate::MIN)
+    }
+
+    /// The first celebration on or after `today`.
+    pub fn next_occurrence(&self, today: NaiveDate, rule: LeapDayRule) -> NaiveDate {
+        let this_year = self.in_year(today.year(), rule);
+        if this_year >= today {
+            this_year
+        } else {
+            self.in_year(today.year() + 1, rule)
+        }
+    }
+
+    /// Every celebration from `from` to `to`, both included.
+    pub fn occurrences_between(&self, from: NaiveDate, to: NaiveDate, rule: LeapDayRule) -> Vec<NaiveDate> {
+        (from.year()..=to.year())
+            .map(|year| self.in_year(year, rule))
+            .filter(|date| *date >= from && *date <= to && self.year.is_none_or(|born| date.year() >= born))
+            .collect()
+    }
+
+    /// The age reached at a celebration, when the birth year is known.
+    pub fn age_at(&self, occurrence: NaiveDate) -> Option<i32> {
+        self.year.map(|born| occurrence.year() - born)
+    }
+}
+
+/// Days in a month of a year.
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    let (next_year, next_month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    NaiveDate::from_ymd_opt(next_year, next_month, 1)
+        .and_then(|first| first.pred_opt())
+        .map_or(28, |last| last.day())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        let today = date(2026, 12, 4);
+        assert_eq!(BirthDate::new(4, 31, None, today).unwrap_err().0, "day");
+        assert_eq!(BirthDate::new(2, 30, None, today).unwrap_err().0, "day");
+        assert_eq!(BirthDate::new(2, 29, Some(2023), today).unwrap_err().0, "day");
+        assert_eq!(BirthDate::new(13, 1, None, today).unwrap_err().0, "month");
+        assert_eq!(BirthDate::new(12, 5, Some(2026), today).unwrap_err().0, "year");
+        assert!(BirthDate::new(2, 29, Some(2024), today).is_ok());
+        assert!(BirthDate::new(2, 29, None, today).is_ok());
+    }
+
+    #[test]
+    fn leap_day_birthdays_follow_the_rule_in_common_years() {
+        let leapling = BirthDate::new(2, 29, Some(2000), date(2026, 1, 1)).unwrap();
+        assert_eq!(
+            leapling.next_occurrence(date(2027, 1, 1), LeapDayRule::Feb28),
+            date(2027, 2, 28)
+        );
+        assert_eq!(
+            leapling.next_occurrence(date(2027, 1, 1), LeapDayRule::Mar1),
+            date(2027, 3, 1)
+        );
+        assert_eq!(
+            leapling.next_occurrence(date(2028, 1, 1), LeapDayRule::Mar1),
+            date(2028, 2, 29)
+        );
+        assert_eq!(leapling.age_at(date(2027, 2, 28)), Some(27));
+    }
+
+    #[test]
+    fn the_next_occurrence_is_today_or_later() {
+        let b = BirthDate::new(12, 4, Some(1990), date(2026, 1, 1)).unwrap();
+        assert_eq!(
+            b.next_occurrence(date(2026, 12, 4), LeapDayRule::Feb28),
+            date(2026, 12, 4)
+        );
+        assert_eq!(
+            b.next_occurrence(date(2026, 12, 5), LeapDayRule::Feb28),
+            date(2027, 12, 4)
+        );
+        assert_eq!(
+            b.occurrences_between(date(2026, 1, 1), date(2027, 12, 31), LeapDayRule::Feb28)
+                .len(),
+            2
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Email content: rendering greetings and reminders from the templates under `api/templates/`.
+
+pub mod templates;
