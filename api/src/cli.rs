@@ -71,5 +71,18 @@ async fn check(config: Config) -> ExitCode {
     failed |= database != "ok";
     let backend = if config.is_postgres() { "PostgreSQL" } else { "SQLite" };
     println!("database ({backend}): {database}");
+    let tmdb = crate::tmdb::TmdbClient::new(crate::tmdb::client::TmdbSettings::from_config(&config));
+    let tmdb = match tmdb {
+        Err(e) => format!("FAILED: {e}"),
+        Ok(client) if !crate::tmdb::MovieDatabase::is_configured(&client) => {
+            "not configured (TMDB_API_TOKEN unset)".to_owned()
+        }
+        Ok(client) => match crate::tmdb::MovieDatabase::check(&client).await {
+            Ok(()) => "ok".to_owned(),
+            Err(e) => format!("FAILED: {e}"),
+        },
+    };
+    failed |= tmdb.starts_with("FAILED");
+    println!("tmdb ({}): {tmdb}", config.tmdb_base_url);
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

@@ -103,6 +103,9 @@ pub struct Config {
     pub default_timezone: String,
     pub default_region: String,
     pub log_format: LogFormat,
+    pub tmdb_base_url: String,
+    pub tmdb_api_token: Option<Secret>,
+    pub tmdb_requests_per_second: u32,
 }
 
 /// Every variable the application reads, for the README table and for `.env.example`.
@@ -124,6 +127,9 @@ pub const VARIABLES: &[&str] = &[
     "DEFAULT_TIMEZONE",
     "DEFAULT_REGION",
     "LOG_FORMAT",
+    "TMDB_BASE_URL",
+    "TMDB_API_TOKEN",
+    "TMDB_RATE_LIMIT_PER_SECOND",
     "RUST_LOG",
 ];
 
@@ -327,6 +333,16 @@ impl Config {
             }
         };
 
+        let tmdb_base_url = get("TMDB_BASE_URL").unwrap_or_else(|| "https://api.themoviedb.org/3".to_owned());
+        if !Url::parse(&tmdb_base_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+            errors.push(format!("TMDB_BASE_URL: `{tmdb_base_url}` is not an http(s) URL"));
+        }
+        let tmdb_api_token = get("TMDB_API_TOKEN").map(Secret::new);
+        let tmdb_per_second = parse_or(&get, "TMDB_RATE_LIMIT_PER_SECOND", Some(20u32), &mut errors, "a number");
+        if tmdb_per_second == Some(0) {
+            errors.push("TMDB_RATE_LIMIT_PER_SECOND: must be at least 1".to_owned());
+        }
+
         if !errors.is_empty() {
             return Err(ConfigError(errors));
         }
@@ -362,6 +378,9 @@ impl Config {
             default_timezone,
             default_region,
             log_format,
+            tmdb_base_url,
+            tmdb_api_token,
+            tmdb_requests_per_second: tmdb_per_second.ok_or_else(missing)?,
         })
     }
 

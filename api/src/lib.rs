@@ -1,6 +1,7 @@
 //! All-in-One Planner: the JSON API, its storage and the `planner` command line.
 
 pub mod auth;
+pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tmdb;
 
 /// Installs ring as rustls's crypto provider; call first in `main` and in test set-up.
 pub fn install_crypto_provider() {

@@ -8,8 +8,11 @@ use crate::auth::access_token::AccessTokens;
 use crate::auth::password::PasswordHasher;
 use crate::auth::rate_limit::RateLimiter;
 use crate::auth::refresh::{RefreshTokenKeys, SessionPolicy};
+use crate::calendar::feed_token::FeedTokens;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::tmdb::client::TmdbSettings;
+use crate::tmdb::{MovieDatabase, TmdbClient};
 
 /// Cheap to clone: everything inside is shared.
 #[derive(Clone)]
@@ -21,6 +24,8 @@ pub struct AppState {
     pub access_tokens: Arc<AccessTokens>,
     pub refresh_tokens: Arc<RefreshTokenKeys>,
     pub rate_limiter: Arc<RateLimiter>,
+    pub tmdb: Arc<dyn MovieDatabase>,
+    pub feed_tokens: Arc<FeedTokens>,
 }
 
 impl AppState {
@@ -38,6 +43,8 @@ impl AppState {
                 config.rate_limits.auth_requests_per_window,
                 config.rate_limits.window,
             )),
+            tmdb: Arc::new(TmdbClient::new(TmdbSettings::from_config(&config))?),
+            feed_tokens: Arc::new(FeedTokens::new(config.jwt_secret.expose())),
             config: Arc::new(config),
             db,
             clock,

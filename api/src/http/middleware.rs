@@ -20,6 +20,9 @@ use crate::error::{PROBLEM_JSON, problem_response, status_problem};
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Calendar-feed URLs carry their secret in the path.
+pub const FEED_PATH_PREFIX: &str = "/api/v1/calendar/";
+
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Wraps the router in every layer; the order matters: the outermost layer sees the request first.
@@ -44,18 +47,38 @@ pub fn apply(router: Router, config: &Config) -> Router {
         );
     }
     router
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("frame-ancestors 'none'"),
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-            let request_id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            // The path only: query strings may carry things that do not belong in logs.
-            tracing::info_span!("request", http.method = %request.method(), http.path = %request.uri().path(), request.id = %request_id)
+            let request_id = request
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            // The path only: query strings may carry things that do not belong in logs. Calendar-feed paths are
+            // secrets themselves.
+            let path = request.uri().path();
+            let path = if path.starts_with(FEED_PATH_PREFIX) {
+                "/api/v1/calendar/{redacted}"
+            } else {
+                path
+            };
+            tracing::info_span!("request", http.method = %request.method(), http.path = %path, request.id = %request_id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }

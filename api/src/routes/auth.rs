@@ -107,6 +107,18 @@ pub struct SessionList {
     pub items: Vec<SessionResponse>,
 }
 
+/// The API shape of a session, marking the caller's own.
+pub fn session_response(session: crate::entity::session::Model, current_session_id: i64) -> SessionResponse {
+    SessionResponse {
+        current: session.id == current_session_id,
+        id: session.id,
+        created_at: session.created_at,
+        last_used_at: session.last_used_at,
+        user_agent: session.user_agent,
+        ip: session.ip,
+    }
+}
+
 fn rate_limit(state: &AppState, scope: &'static str, client: &ClientInfo) -> Result<(), ApiError> {
     state
         .rate_limiter
@@ -297,14 +309,7 @@ async fn list_sessions(State(state): State<AppState>, auth: AuthUser) -> Result<
         repo::sessions::list_live_sessions(&state.db, auth.user_id, state.clock.now(), policy.idle_timeout).await?;
     let items = sessions
         .into_iter()
-        .map(|s| SessionResponse {
-            current: s.id == auth.session_id,
-            id: s.id,
-            created_at: s.created_at,
-            last_used_at: s.last_used_at,
-            user_agent: s.user_agent,
-            ip: s.ip,
-        })
+        .map(|s| session_response(s, auth.session_id))
         .collect();
     Ok(ApiJson(SessionList { items }))
 }

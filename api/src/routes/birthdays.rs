@@ -193,7 +193,7 @@ pub fn reminder_days(birthday: &birthday::Model) -> Vec<u16> {
     serde_json::from_str(&birthday.remind_me_days_before).unwrap_or_default()
 }
 
-fn birthday_response(birthday: birthday::Model, now: DateTime<Utc>, owner: &user::Model) -> BirthdayResponse {
+pub fn birthday_response(birthday: birthday::Model, now: DateTime<Utc>, owner: &user::Model) -> BirthdayResponse {
     let today = now.with_timezone(&birthday_timezone(&birthday, owner)).date_naive();
     let date = birth_date(&birthday);
     let next_occurrence = date.next_occurrence(today, leap_rule(&birthday));

@@ -1,9 +1,12 @@
 //! The route table: each resource module exports its `router()`, merged here, and the OpenAPI document they make.
 
+pub mod agenda;
 pub mod auth;
 pub mod birthdays;
+pub mod export;
 pub mod health;
 pub mod me;
+pub mod movies;
 pub mod tasks;
 pub mod users;
 
@@ -26,9 +29,11 @@ use crate::state::AppState;
     ),
     modifiers(&BearerScheme),
     tags(
+        (name = "agenda", description = "Everything in one date-ordered list, and the iCalendar feed"),
         (name = "auth", description = "Accounts, tokens and sessions"),
         (name = "me", description = "The caller's profile and account"),
         (name = "birthdays", description = "Birthdays, greetings and reminders"),
+        (name = "movies", description = "TMDB search and movie release alerts"),
         (name = "tasks", description = "To-dos with due dates, priorities, labels, reminders and recurrence"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -60,6 +65,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(me::router())
         .merge(tasks::router())
         .merge(birthdays::router())
+        .merge(movies::router())
+        .merge(agenda::router())
+        .merge(export::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json` and kept in `openapi.yaml`.

@@ -44,7 +44,43 @@ fn migrate_creates_the_default_sqlite_database_under_the_data_dir_and_check_repo
     );
     let output = planner(dir.path()).arg("check").output().unwrap();
     assert!(output.status.success());
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "database (SQLite): ok");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        "database (SQLite): ok\ntmdb (https://api.themoviedb.org/3): not configured (TMDB_API_TOKEN unset)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_whether_tmdb_accepts_the_credential() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let tmdb = crate::fake_tmdb::start().await;
+    Mock::given(method("GET"))
+        .and(path("/configuration"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"status_code": 7, "status_message": "Invalid API key: You must be granted a valid key.", "success": false})))
+        .with_priority(10)
+        .mount(&tmdb)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |token: &str| {
+        planner(dir.path())
+            .arg("check")
+            .env("TMDB_BASE_URL", tmdb.uri())
+            .env("TMDB_API_TOKEN", token)
+            .output()
+            .unwrap()
+    };
+    let good = tokio::task::block_in_place(|| run(crate::fake_tmdb::TOKEN));
+    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stdout));
+    assert!(String::from_utf8_lossy(&good.stdout).contains(&format!("tmdb ({}): ok", tmdb.uri())));
+    let bad = tokio::task::block_in_place(|| run("wrong-token"));
+    assert!(!bad.status.success());
+    let stdout = String::from_utf8_lossy(&bad.stdout);
+    assert!(
+        stdout.contains("tmdb") && stdout.contains("FAILED") && stdout.contains("401"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("wrong-token"), "the credential is not printed");
 }
 
 #[test]

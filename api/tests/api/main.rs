@@ -6,11 +6,14 @@ mod helpers;
 
 mod access_tokens;
 mod accounts;
+mod agenda;
 mod birthdays;
 mod cli;
 mod errors;
+mod fake_tmdb;
 mod health;
 mod me;
+mod movies;
 mod openapi;
 mod rate_limits;
 mod refresh;

@@ -1,0 +1,72 @@
+//! Queries on `movie_alerts`, always scoped by the owner.
+
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, IntoActiveModel as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _,
+};
+
+use super::pagination::Cursor;
+use crate::entity::movie_alert;
+
+pub fn cursor_of(alert: &movie_alert::Model) -> Cursor {
+    Cursor {
+        sort: "id".to_owned(),
+        key: serde_json::Value::Null,
+        id: alert.id,
+    }
+}
+
+/// One page in the order the alerts were created, plus one row more when there is a next page.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    cursor: Option<&Cursor>,
+    limit: u64,
+) -> Result<Vec<movie_alert::Model>, DbErr> {
+    let mut query = movie_alert::Entity::find().filter(movie_alert::Column::UserId.eq(user_id));
+    if let Some(cursor) = cursor {
+        query = query.filter(movie_alert::Column::Id.gt(cursor.id));
+    }
+    query
+        .order_by_asc(movie_alert::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await
+}
+
+pub async fn all_for_user(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<movie_alert::Model>, DbErr> {
+    movie_alert::Entity::find()
+        .filter(movie_alert::Column::UserId.eq(user_id))
+        .order_by_asc(movie_alert::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn find(db: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<Option<movie_alert::Model>, DbErr> {
+    movie_alert::Entity::find_by_id(id)
+        .filter(movie_alert::Column::UserId.eq(user_id))
+        .one(db)
+        .await
+}
+
+pub async fn insert(db: &impl ConnectionTrait, model: movie_alert::Model) -> Result<movie_alert::Model, DbErr> {
+    let mut active = model.into_active_model();
+    active.id = sea_orm::ActiveValue::NotSet;
+    active.insert(db).await
+}
+
+pub async fn update(db: &impl ConnectionTrait, model: movie_alert::Model) -> Result<movie_alert::Model, DbErr> {
+    let id = model.id;
+    let mut active = model.into_active_model().reset_all();
+    active.id = sea_orm::ActiveValue::Unchanged(id);
+    active.update(db).await
+}
+
+pub async fn delete(db: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<bool, DbErr> {
+    let result = movie_alert::Entity::delete_many()
+        .filter(movie_alert::Column::Id.eq(id))
+        .filter(movie_alert::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
