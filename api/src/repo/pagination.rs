@@ -12,6 +12,7 @@ pub const MAX_LIMIT: u64 = 200;
 
 /// One page of a list.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [], "next_cursor": "eyJzIjoiZHVlX2RhdGUiLCJrIjoiMjAyNi0xMi0xOCIsImkiOjd9"}))]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.

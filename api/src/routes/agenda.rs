@@ -66,6 +66,9 @@ pub struct AgendaItem {
 
 /// Everything in the window, in date order.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"from": "2026-12-04", "to": "2027-01-03", "items": [
+    {"kind": "task", "date": "2026-12-10", "time": "14:30", "title": "Dentist", "source_id": 7, "age": null, "release_type": null, "completed": false},
+    {"kind": "birthday", "date": "2026-12-24", "time": null, "title": "Bo's birthday", "source_id": 3, "age": 30, "release_type": null, "completed": null}]}))]
 pub struct Agenda {
     pub from: NaiveDate,
     pub to: NaiveDate,

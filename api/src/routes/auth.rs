@@ -67,6 +67,7 @@ pub struct LoginRequest {
 /// A refresh token for clients that do not use the cookie.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE"}))]
 pub struct RefreshRequest {
     pub refresh_token: Option<String>,
 }
@@ -103,6 +104,8 @@ pub struct SessionResponse {
 
 /// The caller's live sessions.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": 12, "created_at": "2026-12-01T08:00:00Z", "last_used_at": "2026-12-04T11:58:00Z",
+    "user_agent": "Mozilla/5.0 (X11; Linux x86_64)", "ip": "203.0.113.7", "current": true}]}))]
 pub struct SessionList {
     pub items: Vec<SessionResponse>,
 }

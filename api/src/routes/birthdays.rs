@@ -104,6 +104,7 @@ pub struct CreateBirthdayRequest {
 /// Changes to a birthday: absent fields stay as they are, `null` clears an optional one.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"remind_me_days_before": [7, 0], "timezone": "Asia/Tokyo", "year": null}))]
 pub struct UpdateBirthdayRequest {
     pub name: Option<String>,
     pub month: Option<u32>,
@@ -145,6 +146,9 @@ pub struct UpcomingQuery {
 
 /// Birthdays in the coming days, soonest first.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": 3, "name": "Bo", "month": 12, "day": 24, "year": 1996, "email": null, "send_greeting": false,
+    "subject": "Happy birthday, {name}!", "message": "Dear {name}, ...", "timezone": null, "remind_me_days_before": [0], "leap_day_rule": "feb28",
+    "notes": "", "next_occurrence": "2026-12-24", "turns": 30, "created_at": "2026-12-04T12:00:00Z", "updated_at": "2026-12-04T12:00:00Z"}]}))]
 pub struct UpcomingBirthdays {
     pub items: Vec<BirthdayResponse>,
 }
@@ -152,6 +156,7 @@ pub struct UpcomingBirthdays {
 /// Template text to try instead of the stored one; nothing is saved.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"subject": "Happy {age}th, {name}!"}))]
 pub struct PreviewRequest {
     pub subject: Option<String>,
     pub message: Option<String>,
@@ -159,6 +164,9 @@ pub struct PreviewRequest {
 
 /// The messages as they would be sent for the next occurrence.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"occurrence": "2026-12-24", "greeting_to": "bo@example.com",
+    "greeting": {"subject": "Happy birthday, Bo!", "text": "Dear Bo,\n\nHappy birthday!\n\nAnn", "html": "<!doctype html>..."},
+    "reminder": {"subject": "Today is Bo's birthday", "text": "Today is Bo's birthday (turning 30).", "html": "<!doctype html>..."}}))]
 pub struct BirthdayPreview {
     pub occurrence: NaiveDate,
     /// The greeting to the person; `to` is `null` while the birthday has no email.

@@ -27,6 +27,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Everything the account holds, in the same shapes the API uses elsewhere.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"exported_at": "2026-12-04T12:00:00Z",
+    "user": {"id": 1, "username": "ann", "email": "ann@example.com", "email_verified": false, "display_name": "Ann", "timezone": "UTC", "region": "US", "language": "en", "created_at": "2026-12-04T09:00:00Z"},
+    "tasks": [], "birthdays": [], "movie_alerts": [], "sessions": []}))]
 pub struct Export {
     pub exported_at: DateTime<Utc>,
     pub user: UserResponse,

@@ -16,6 +16,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A health answer.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
 pub struct Health {
     #[schema(example = "ok")]
     pub status: String,

@@ -41,6 +41,7 @@ pub struct UpdateMeRequest {
 /// A password change.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "correct horse battery staple", "new_password": "a brand new passphrase"}))]
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
@@ -49,6 +50,7 @@ pub struct ChangePasswordRequest {
 /// Confirmation for deleting the account.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "correct horse battery staple"}))]
 pub struct DeleteMeRequest {
     pub password: String,
 }

@@ -69,6 +69,9 @@ pub struct MovieResponse {
 
 /// One page of search results.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"page": 1, "total_pages": 1, "total_results": 1, "items": [{"tmdb_id": 603, "title": "The Matrix",
+    "original_title": "The Matrix", "release_date": "1999-03-31", "overview": "Set in the 22nd century...",
+    "poster_url": "https://image.tmdb.org/t/p/w342/f89U3ADr1oiB1s9GkdPOEpXUk5H.jpg"}]}))]
 pub struct MovieSearchResponse {
     pub items: Vec<MovieResponse>,
     pub page: u32,
@@ -107,6 +110,11 @@ pub struct NextRelease {
 
 /// A movie the user waits for.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 5, "tmdb_id": 693134, "title": "Dune: Part Three", "original_title": "Dune: Part Three",
+    "poster_url": "https://image.tmdb.org/t/p/w342/dune3.jpg", "region": "DE", "release_types": ["theatrical", "physical"], "notify_days_before": 7,
+    "releases": [{"type": "theatrical", "date": "2027-01-15"}, {"type": "physical", "date": null}],
+    "next_release": {"type": "theatrical", "date": "2027-01-15"}, "status": "waiting",
+    "checked_at": "2026-12-04T12:00:00Z", "created_at": "2026-12-04T12:00:00Z", "updated_at": "2026-12-04T12:00:00Z"}))]
 pub struct MovieAlertResponse {
     pub id: i64,
     pub tmdb_id: i64,
@@ -145,6 +153,7 @@ pub struct CreateMovieAlertRequest {
 /// Changes to an alert; a new region re-reads the dates from TMDB.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"release_types": ["digital"], "region": "GB", "notify_days_before": null}))]
 pub struct UpdateMovieAlertRequest {
     pub release_types: Option<Vec<ReleaseType>>,
     pub region: Option<String>,

@@ -15,6 +15,7 @@ mod health;
 mod me;
 mod movies;
 mod openapi;
+mod process;
 mod rate_limits;
 mod refresh;
 mod sessions;

@@ -49,6 +49,44 @@ fn every_operation_documents_its_errors_and_protected_ones_the_bearer_scheme() {
     assert!(operations >= 13, "{operations} operations");
 }
 
+/// Every request body and every JSON success response names a schema that carries an example.
+#[test]
+fn every_request_and_response_schema_has_an_example() {
+    let document = serde_json::to_value(api::routes::openapi()).unwrap();
+    let schemas = &document["components"]["schemas"];
+    let mut missing = std::collections::BTreeSet::new();
+    let mut check = |content: &serde_json::Value, what: String| {
+        let Some(schema) = content.get("application/json").map(|c| &c["schema"]) else {
+            return;
+        };
+        let reference = schema["$ref"].as_str().or_else(|| schema["oneOf"][0]["$ref"].as_str());
+        match reference {
+            Some(reference) => {
+                let name = reference.rsplit('/').next().unwrap();
+                let component = &schemas[name];
+                if component.get("example").is_none() && component.get("examples").is_none() {
+                    missing.insert(format!("{name} ({what})"));
+                }
+            }
+            None if schema.get("example").is_none() && schema.get("examples").is_none() => {
+                missing.insert(what);
+            }
+            None => {}
+        }
+    };
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            check(&operation["requestBody"]["content"], format!("{method} {path} request"));
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if status.starts_with('2') {
+                    check(&response["content"], format!("{method} {path} {status}"));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "schemas without an example: {missing:#?}");
+}
+
 #[tokio::test]
 async fn swagger_ui_and_the_json_document_are_served() {
     let app = spawn_app(Backend::Sqlite).await;
