@@ -1,8 +1,8 @@
 //! Queries on `birthdays`, always scoped by the owner.
 
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _, IntoActiveModel as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+    QuerySelect as _,
 };
 
 use super::pagination::Cursor;
@@ -65,33 +65,4 @@ pub async fn all_for_user(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec
         .order_by_asc(birthday::Column::Id)
         .all(db)
         .await
-}
-
-pub async fn find(db: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<Option<birthday::Model>, DbErr> {
-    birthday::Entity::find_by_id(id)
-        .filter(birthday::Column::UserId.eq(user_id))
-        .one(db)
-        .await
-}
-
-pub async fn insert(db: &impl ConnectionTrait, model: birthday::Model) -> Result<birthday::Model, DbErr> {
-    let mut active = model.into_active_model();
-    active.id = sea_orm::ActiveValue::NotSet;
-    active.insert(db).await
-}
-
-pub async fn update(db: &impl ConnectionTrait, model: birthday::Model) -> Result<birthday::Model, DbErr> {
-    let id = model.id;
-    let mut active = model.into_active_model().reset_all();
-    active.id = sea_orm::ActiveValue::Unchanged(id);
-    active.update(db).await
-}
-
-pub async fn delete(db: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<bool, DbErr> {
-    let result = birthday::Entity::delete_many()
-        .filter(birthday::Column::Id.eq(id))
-        .filter(birthday::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
 }

@@ -4,6 +4,7 @@
 pub mod birthdays;
 pub mod login_attempts;
 pub mod movie_alerts;
+pub mod owned;
 pub mod pagination;
 pub mod sessions;
 pub mod tasks;

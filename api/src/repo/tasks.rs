@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _, IntoActiveModel as _,
-    Order, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _, Order, QueryFilter as _, QueryOrder as _,
+    QuerySelect as _,
 };
 
 use super::pagination::Cursor;
@@ -172,37 +172,6 @@ pub async fn list(
         TaskSort::CreatedAt => query.order_by(task::Column::CreatedAt, order.clone()),
     };
     query.order_by(task::Column::Id, order).limit(limit + 1).all(db).await
-}
-
-pub async fn find(db: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<Option<task::Model>, DbErr> {
-    task::Entity::find_by_id(id)
-        .filter(task::Column::UserId.eq(user_id))
-        .one(db)
-        .await
-}
-
-pub async fn insert(db: &impl ConnectionTrait, model: task::Model) -> Result<task::Model, DbErr> {
-    let mut active = model.into_active_model();
-    active.id = sea_orm::ActiveValue::NotSet;
-    active.insert(db).await
-}
-
-/// Saves every field of a task the caller owns.
-pub async fn update(db: &impl ConnectionTrait, model: task::Model) -> Result<task::Model, DbErr> {
-    let id = model.id;
-    let mut active = model.into_active_model().reset_all();
-    active.id = sea_orm::ActiveValue::Unchanged(id);
-    active.update(db).await
-}
-
-/// Deletes a task the caller owns; `false` when there is none.
-pub async fn delete(db: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<bool, DbErr> {
-    let result = task::Entity::delete_many()
-        .filter(task::Column::Id.eq(id))
-        .filter(task::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
 }
 
 /// A user's tasks due in a date window, for the agenda and calendar feed.

@@ -444,7 +444,7 @@ async fn create_birthday(
     }
     changes.notes(&body.notes);
     changes.finish(now.with_timezone(&user_timezone(&owner)).date_naive())?;
-    let saved = repo::birthdays::insert(&state.db, birthday).await?;
+    let saved = repo::owned::insert::<birthday::Entity, _>(&state.db, birthday).await?;
     Ok((StatusCode::CREATED, ApiJson(birthday_response(saved, now, &owner))))
 }
 
@@ -461,7 +461,7 @@ async fn get_birthday(
     auth: AuthUser,
     Id(id): Id,
 ) -> Result<ApiJson<BirthdayResponse>, ApiError> {
-    let birthday = repo::birthdays::find(&state.db, auth.user_id, id)
+    let birthday = repo::owned::find::<birthday::Entity>(&state.db, auth.user_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let owner = current_user(&state, auth).await?;
@@ -483,7 +483,7 @@ async fn update_birthday(
     Id(id): Id,
     ApiJson(body): ApiJson<UpdateBirthdayRequest>,
 ) -> Result<ApiJson<BirthdayResponse>, ApiError> {
-    let mut birthday = repo::birthdays::find(&state.db, auth.user_id, id)
+    let mut birthday = repo::owned::find::<birthday::Entity>(&state.db, auth.user_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let owner = current_user(&state, auth).await?;
@@ -532,7 +532,7 @@ async fn update_birthday(
     }
     changes.finish(now.with_timezone(&user_timezone(&owner)).date_naive())?;
     birthday.updated_at = now;
-    let saved = repo::birthdays::update(&state.db, birthday).await?;
+    let saved = repo::owned::update::<birthday::Entity, _>(&state.db, birthday).await?;
     Ok(ApiJson(birthday_response(saved, now, &owner)))
 }
 
@@ -545,7 +545,7 @@ async fn update_birthday(
         (status = 404, description = "The caller has no such birthday", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_birthday(State(state): State<AppState>, auth: AuthUser, Id(id): Id) -> Result<StatusCode, ApiError> {
-    if repo::birthdays::delete(&state.db, auth.user_id, id).await? {
+    if repo::owned::delete::<birthday::Entity>(&state.db, auth.user_id, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
@@ -574,7 +574,7 @@ async fn preview_birthday(
     } else {
         crate::http::json::parse(&body).map_err(|_| ApiError::field("body", "must be {\"subject\"?, \"message\"?}"))?
     };
-    let birthday = repo::birthdays::find(&state.db, auth.user_id, id)
+    let birthday = repo::owned::find::<birthday::Entity>(&state.db, auth.user_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let owner = current_user(&state, auth).await?;

@@ -402,7 +402,7 @@ async fn create_movie_alert(
         updated_at: now,
     };
     apply_movie(&mut alert, &movie, now);
-    let saved = repo::movie_alerts::insert(&state.db, alert).await?;
+    let saved = repo::owned::insert::<movie_alert::Entity, _>(&state.db, alert).await?;
     Ok((
         StatusCode::CREATED,
         ApiJson(alert_response(saved, local_now(&state, &user).date_naive())),
@@ -422,7 +422,7 @@ async fn get_movie_alert(
     auth: AuthUser,
     Id(id): Id,
 ) -> Result<ApiJson<MovieAlertResponse>, ApiError> {
-    let alert = repo::movie_alerts::find(&state.db, auth.user_id, id)
+    let alert = repo::owned::find::<movie_alert::Entity>(&state.db, auth.user_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let user = current_user(&state, auth).await?;
@@ -445,7 +445,7 @@ async fn update_movie_alert(
     Id(id): Id,
     ApiJson(body): ApiJson<UpdateMovieAlertRequest>,
 ) -> Result<ApiJson<MovieAlertResponse>, ApiError> {
-    let mut alert = repo::movie_alerts::find(&state.db, auth.user_id, id)
+    let mut alert = repo::owned::find::<movie_alert::Entity>(&state.db, auth.user_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let user = current_user(&state, auth).await?;
@@ -479,7 +479,7 @@ async fn update_movie_alert(
         apply_movie(&mut alert, &movie, now);
     }
     alert.updated_at = now;
-    let saved = repo::movie_alerts::update(&state.db, alert).await?;
+    let saved = repo::owned::update::<movie_alert::Entity, _>(&state.db, alert).await?;
     Ok(ApiJson(alert_response(saved, local_now(&state, &user).date_naive())))
 }
 
@@ -492,7 +492,7 @@ async fn update_movie_alert(
         (status = 404, description = "The caller has no such alert", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_movie_alert(State(state): State<AppState>, auth: AuthUser, Id(id): Id) -> Result<StatusCode, ApiError> {
-    if repo::movie_alerts::delete(&state.db, auth.user_id, id).await? {
+    if repo::owned::delete::<movie_alert::Entity>(&state.db, auth.user_id, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)

@@ -484,7 +484,7 @@ async fn create_task(
     changes.anchor_to_due_date();
     changes.finish()?;
     let user = current_user(&state, auth).await?;
-    let task = repo::tasks::insert(&state.db, task).await?;
+    let task = repo::owned::insert::<task::Entity, _>(&state.db, task).await?;
     let local = local_now(&state, &user);
     Ok((
         StatusCode::CREATED,
@@ -509,7 +509,7 @@ async fn get_task(
     auth: AuthUser,
     Id(id): Id,
 ) -> Result<ApiJson<TaskResponse>, ApiError> {
-    let task = repo::tasks::find(&state.db, auth.user_id, id)
+    let task = repo::owned::find::<task::Entity>(&state.db, auth.user_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let user = current_user(&state, auth).await?;
@@ -538,7 +538,7 @@ async fn update_task(
 ) -> Result<ApiJson<TaskResponse>, ApiError> {
     let now = state.clock.now();
     let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
-    let before = repo::tasks::find(&txn, auth.user_id, id)
+    let before = repo::owned::find::<task::Entity>(&txn, auth.user_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let mut task = before.clone();
@@ -594,7 +594,7 @@ async fn update_task(
         }
         _ => None,
     };
-    let saved = repo::tasks::update(&txn, task.clone()).await?;
+    let saved = repo::owned::update::<task::Entity, _>(&txn, task.clone()).await?;
     if let Some(next_due) = next {
         let occurrence = task::Model {
             due_date: Some(next_due),
@@ -604,7 +604,7 @@ async fn update_task(
             updated_at: now,
             ..task
         };
-        repo::tasks::insert(&txn, occurrence).await?;
+        repo::owned::insert::<task::Entity, _>(&txn, occurrence).await?;
     }
     txn.commit().await?;
     let user = current_user(&state, auth).await?;
@@ -625,7 +625,7 @@ async fn update_task(
         (status = 404, description = "The caller has no such task", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn delete_task(State(state): State<AppState>, auth: AuthUser, Id(id): Id) -> Result<StatusCode, ApiError> {
-    if repo::tasks::delete(&state.db, auth.user_id, id).await? {
+    if repo::owned::delete::<task::Entity>(&state.db, auth.user_id, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
