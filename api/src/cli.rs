@@ -84,5 +84,17 @@ async fn check(config: Config) -> ExitCode {
     };
     failed |= tmdb.starts_with("FAILED");
     println!("tmdb ({}): {tmdb}", config.tmdb_base_url);
+    let mail = match crate::email::mailer::from_config(&config) {
+        Err(e) => ("mail".to_owned(), format!("FAILED: {e}")),
+        Ok(mailer) => (
+            mailer.describe(),
+            mailer
+                .check()
+                .await
+                .map_or_else(|e| format!("FAILED: {e}"), |()| "ok".to_owned()),
+        ),
+    };
+    failed |= mail.1.starts_with("FAILED");
+    println!("mail ({}): {}", mail.0, mail.1);
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

@@ -106,6 +106,8 @@ pub struct Config {
     pub tmdb_base_url: String,
     pub tmdb_api_token: Option<Secret>,
     pub tmdb_requests_per_second: u32,
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
 }
 
 /// Every variable the application reads, for the README table and for `.env.example`.
@@ -130,6 +132,8 @@ pub const VARIABLES: &[&str] = &[
     "TMDB_BASE_URL",
     "TMDB_API_TOKEN",
     "TMDB_RATE_LIMIT_PER_SECOND",
+    "SMTP_URL",
+    "MAIL_FROM",
     "RUST_LOG",
 ];
 
@@ -342,6 +346,19 @@ impl Config {
         if tmdb_per_second == Some(0) {
             errors.push("TMDB_RATE_LIMIT_PER_SECOND: must be at least 1".to_owned());
         }
+        let smtp_url = get("SMTP_URL").map(Secret::new);
+        if let Some(url) = &smtp_url
+            && !Url::parse(url.expose()).is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps"))
+        {
+            // The value may hold a password, so it is not repeated here.
+            errors.push("SMTP_URL: expected smtp://user:password@host:587 or smtps://host:465".to_owned());
+        }
+        let mail_from = get("MAIL_FROM").unwrap_or_else(|| "All-in-One Planner <planner@localhost>".to_owned());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            errors.push(format!(
+                "MAIL_FROM: `{mail_from}` is not an address such as \"Planner <planner@example.com>\""
+            ));
+        }
 
         if !errors.is_empty() {
             return Err(ConfigError(errors));
@@ -381,6 +398,8 @@ impl Config {
             tmdb_base_url,
             tmdb_api_token,
             tmdb_requests_per_second: tmdb_per_second.ok_or_else(missing)?,
+            smtp_url,
+            mail_from,
         })
     }
 

@@ -11,6 +11,7 @@ use crate::auth::refresh::{RefreshTokenKeys, SessionPolicy};
 use crate::calendar::feed_token::FeedTokens;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::email::mailer::Mailer;
 use crate::tmdb::client::TmdbSettings;
 use crate::tmdb::{MovieDatabase, TmdbClient};
 
@@ -26,6 +27,7 @@ pub struct AppState {
     pub rate_limiter: Arc<RateLimiter>,
     pub tmdb: Arc<dyn MovieDatabase>,
     pub feed_tokens: Arc<FeedTokens>,
+    pub mailer: Arc<dyn Mailer>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             )),
             tmdb: Arc::new(TmdbClient::new(TmdbSettings::from_config(&config))?),
             feed_tokens: Arc::new(FeedTokens::new(config.jwt_secret.expose())),
+            mailer: crate::email::mailer::from_config(&config)?,
             config: Arc::new(config),
             db,
             clock,

@@ -9,6 +9,7 @@ mod m20261204_000004_create_login_attempts;
 mod m20261204_000005_create_tasks;
 mod m20261204_000006_create_birthdays;
 mod m20261204_000007_create_movie_alerts;
+mod m20261204_000008_create_email_tokens;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000005_create_tasks::Migration),
             Box::new(m20261204_000006_create_birthdays::Migration),
             Box::new(m20261204_000007_create_movie_alerts::Migration),
+            Box::new(m20261204_000008_create_email_tokens::Migration),
         ]
     }
 }

@@ -1,3 +1,4 @@
 //! Email content: rendering greetings and reminders from the templates under `api/templates/`.
 
+pub mod mailer;
 pub mod templates;

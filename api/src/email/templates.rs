@@ -14,6 +14,10 @@ const FOOTER_TEXT: &str = include_str!("../../templates/footer.txt");
 const FOOTER_HTML: &str = include_str!("../../templates/footer.html");
 const REMINDER_TEXT: &str = include_str!("../../templates/birthday_reminder.txt");
 const REMINDER_HTML: &str = include_str!("../../templates/birthday_reminder.html");
+const VERIFY_TEXT: &str = include_str!("../../templates/verify_email.txt");
+const VERIFY_HTML: &str = include_str!("../../templates/verify_email.html");
+const RESET_TEXT: &str = include_str!("../../templates/password_reset.txt");
+const RESET_HTML: &str = include_str!("../../templates/password_reset.html");
 
 /// A message ready to send: subject and both parts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -106,6 +110,30 @@ pub fn birthday_reminder(
         ],
     );
     wrap(&subject, &text, &html, settings_url)
+}
+
+/// The message that confirms an address.
+pub fn verify_email(name: &str, email: &str, link: &str, settings_url: &str) -> RenderedMessage {
+    let text = fill(VERIFY_TEXT, &[("name", name), ("email", email), ("link", link)]);
+    let html = fill(
+        VERIFY_HTML,
+        &[
+            ("name", &escape_html(name)),
+            ("email", &escape_html(email)),
+            ("link", &escape_html(link)),
+        ],
+    );
+    wrap("Confirm your email address", &text, &html, settings_url)
+}
+
+/// The message with a password-reset link.
+pub fn password_reset(name: &str, link: &str, settings_url: &str) -> RenderedMessage {
+    let text = fill(RESET_TEXT, &[("name", name), ("link", link)]);
+    let html = fill(
+        RESET_HTML,
+        &[("name", &escape_html(name)), ("link", &escape_html(link))],
+    );
+    wrap("Reset your password", &text, &html, settings_url)
 }
 
 /// Header values must be one line: any line break a value smuggles in becomes a space.

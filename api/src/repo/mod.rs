@@ -2,6 +2,7 @@
 //! inside a transaction alike, and every query on user data is scoped by the owner's id.
 
 pub mod birthdays;
+pub mod email_tokens;
 pub mod login_attempts;
 pub mod movie_alerts;
 pub mod owned;

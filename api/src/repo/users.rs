@@ -130,3 +130,22 @@ pub async fn bump_calendar_feed_version(db: &impl ConnectionTrait, user: user::M
     active.calendar_feed_version = Set(version);
     active.update(db).await
 }
+
+pub async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::EmailNormalized.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await
+}
+
+pub async fn mark_email_verified(db: &impl ConnectionTrait, user_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+    user::ActiveModel {
+        id: Set(user_id),
+        email_verified_at: Set(Some(now)),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .map(drop)
+}

@@ -1,5 +1,6 @@
 //! The route table: each resource module exports its `router()`, merged here, and the OpenAPI document they make.
 
+pub mod account_email;
 pub mod agenda;
 pub mod auth;
 pub mod birthdays;
@@ -68,6 +69,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(movies::router())
         .merge(agenda::router())
         .merge(export::router())
+        .merge(account_email::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json` and kept in `openapi.yaml`.

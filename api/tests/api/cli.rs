@@ -46,7 +46,10 @@ fn migrate_creates_the_default_sqlite_database_under_the_data_dir_and_check_repo
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
-        "database (SQLite): ok\ntmdb (https://api.themoviedb.org/3): not configured (TMDB_API_TOKEN unset)"
+        format!(
+            "database (SQLite): ok\ntmdb (https://api.themoviedb.org/3): not configured (TMDB_API_TOKEN unset)\nmail (files in {}): ok",
+            std::path::Path::new("./data").join("outbox").display()
+        )
     );
 }
 
@@ -94,4 +97,31 @@ fn check_fails_when_the_database_is_unreachable() {
     assert!(!output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.starts_with("database (PostgreSQL): FAILED"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_whether_the_mail_server_answers() {
+    let smtp = crate::smtp_server::SmtpServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = smtp.url();
+    let good = tokio::task::block_in_place(|| planner(dir.path()).arg("check").env("SMTP_URL", &url).output().unwrap());
+    let stdout = String::from_utf8_lossy(&good.stdout);
+    assert!(
+        good.status.success() && stdout.contains(&format!("mail (smtp server 127.0.0.1:{}): ok", smtp.addr.port())),
+        "{stdout}"
+    );
+    let closed = format!("smtp://user:hunter2@127.0.0.1:{}", crate::helpers::free_port());
+    let bad = tokio::task::block_in_place(|| {
+        planner(dir.path())
+            .arg("check")
+            .env("SMTP_URL", &closed)
+            .output()
+            .unwrap()
+    });
+    let stdout = String::from_utf8_lossy(&bad.stdout);
+    assert!(
+        !bad.status.success() && stdout.contains("mail (smtp server 127.0.0.1:") && stdout.contains("FAILED"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("hunter2"), "the SMTP password is not printed");
 }

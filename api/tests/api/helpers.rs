@@ -350,3 +350,12 @@ macro_rules! on_both_databases {
         )*
     };
 }
+
+/// A port nothing listens on (bound and released at once).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

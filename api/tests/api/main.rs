@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access_tokens;
+mod account_email;
 mod accounts;
 mod agenda;
 mod birthdays;
@@ -19,4 +20,5 @@ mod process;
 mod rate_limits;
 mod refresh;
 mod sessions;
+mod smtp_server;
 mod tasks;

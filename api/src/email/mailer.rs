@@ -1,0 +1,204 @@
+//! Sending mail: SMTP with a connection pool when `SMTP_URL` is set, otherwise `.eml` files in the data directory.
+//!
+//! Both sit behind the `Mailer` trait. Every message carries a stable Message-ID chosen by the caller, so a message
+//! sent twice is recognisably the same message; the file mailer even writes it to the same file.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
+
+use crate::config::Config;
+
+/// A message to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    /// Without angle brackets, such as `birthday-42-2027-03-01@planner.example`.
+    pub message_id: String,
+    pub to: String,
+    /// Shown as the sender's name next to the configured sender address.
+    pub from_name: Option<String>,
+    pub reply_to: Option<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Why a message was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again later: a 4xx reply, or the server could not be reached.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// Will never succeed as it is: a 5xx reply, or an address that cannot be used.
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// Something that delivers email.
+#[async_trait]
+pub trait Mailer: Send + Sync + 'static {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), SendError>;
+
+    /// Whether the mail server can be reached, for `planner check`.
+    async fn check(&self) -> Result<(), String>;
+
+    /// Where mail goes, for logs and `planner check`; never includes credentials.
+    fn describe(&self) -> String;
+}
+
+/// Builds the configured mailer.
+///
+/// # Errors
+/// When `SMTP_URL` cannot be used.
+pub fn from_config(config: &Config) -> anyhow::Result<std::sync::Arc<dyn Mailer>> {
+    let from: Mailbox = config
+        .mail_from
+        .parse()
+        .map_err(|e| anyhow::anyhow!("MAIL_FROM: {e}"))?;
+    Ok(match &config.smtp_url {
+        Some(url) => std::sync::Arc::new(SmtpMailer::new(url.expose(), from)?),
+        None => std::sync::Arc::new(FileMailer {
+            dir: config.data_dir.join("outbox"),
+            from,
+        }),
+    })
+}
+
+fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message, SendError> {
+    let invalid = |what: &str, e: &dyn std::fmt::Display| SendError::Permanent(format!("{what}: {e}"));
+    let to: Mailbox = email.to.parse().map_err(|e| invalid("recipient", &e))?;
+    let from = Mailbox::new(
+        email.from_name.clone().or_else(|| from.name.clone()),
+        from.email.clone(),
+    );
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(email.subject.replace(['\r', '\n'], " "))
+        .message_id(Some(format!("<{}>", email.message_id)));
+    if let Some(reply_to) = &email.reply_to {
+        builder = builder.reply_to(reply_to.parse().map_err(|e| invalid("reply-to", &e))?);
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(
+            email.text.clone(),
+            email.html.clone(),
+        ))
+        .map_err(|e| invalid("message", &e))
+}
+
+/// SMTP through a pool of connections.
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    description: String,
+}
+
+impl SmtpMailer {
+    /// # Errors
+    /// When the URL is not an SMTP URL lettre understands.
+    pub fn new(url: &str, from: Mailbox) -> anyhow::Result<Self> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
+            .timeout(Some(Duration::from_secs(20)))
+            .pool_config(PoolConfig::new().max_size(8).idle_timeout(Duration::from_secs(60)))
+            .build();
+        let description = url::Url::parse(url)
+            .map(|u| {
+                format!(
+                    "smtp server {}:{}",
+                    u.host_str().unwrap_or("?"),
+                    u.port().map_or_else(|| "default port".to_owned(), |p| p.to_string())
+                )
+            })
+            .unwrap_or_else(|_| "smtp server".to_owned());
+        Ok(Self {
+            transport,
+            from,
+            description,
+        })
+    }
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), SendError> {
+        let message = build_message(&self.from, email)?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+            // 4xx replies, refused connections, timeouts and TLS trouble may all pass.
+            Err(e) => Err(SendError::Transient(e.to_string())),
+        }
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        match self.transport.test_connection().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("the server did not answer NOOP".to_owned()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+}
+
+/// Writes each message as `<Message-ID>.eml` in a directory: the embedded default needs no mail server.
+pub struct FileMailer {
+    pub dir: PathBuf,
+    pub from: Mailbox,
+}
+
+impl FileMailer {
+    /// The file a message is written to; the same message always goes to the same file.
+    pub fn path_for(&self, message_id: &str) -> PathBuf {
+        let safe: String = message_id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join(format!("{safe}.eml"))
+    }
+}
+
+#[async_trait]
+impl Mailer for FileMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<(), SendError> {
+        let message = build_message(&self.from, email)?;
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(|e| SendError::Transient(format!("creating the outbox: {e}")))?;
+        let path = self.path_for(&email.message_id);
+        let partial = path.with_extension("eml.partial");
+        // Written aside and renamed, so a reader never sees half a message.
+        tokio::fs::write(&partial, message.formatted())
+            .await
+            .map_err(|e| SendError::Transient(format!("writing {}: {e}", partial.display())))?;
+        tokio::fs::rename(&partial, &path)
+            .await
+            .map_err(|e| SendError::Transient(format!("renaming {}: {e}", path.display())))?;
+        tracing::info!(email.path = %path.display(), "email written to the outbox directory (no SMTP_URL set)");
+        Ok(())
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(|e| format!("{}: {e}", self.dir.display()))
+    }
+
+    fn describe(&self) -> String {
+        format!("files in {}", self.dir.display())
+    }
+}
