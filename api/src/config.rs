@@ -106,6 +106,8 @@ pub struct Config {
     pub tmdb_base_url: String,
     pub tmdb_api_token: Option<Secret>,
     pub tmdb_requests_per_second: u32,
+    /// TMDB-backed requests (search, tracking a movie) one account may make per minute.
+    pub tmdb_requests_per_user_per_minute: u32,
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
 }
@@ -132,6 +134,7 @@ pub const VARIABLES: &[&str] = &[
     "TMDB_BASE_URL",
     "TMDB_API_TOKEN",
     "TMDB_RATE_LIMIT_PER_SECOND",
+    "TMDB_USER_RATE_LIMIT_PER_MINUTE",
     "SMTP_URL",
     "MAIL_FROM",
     "RUST_LOG",
@@ -346,6 +349,13 @@ impl Config {
         if tmdb_per_second == Some(0) {
             errors.push("TMDB_RATE_LIMIT_PER_SECOND: must be at least 1".to_owned());
         }
+        let tmdb_per_user = parse_or(
+            &get,
+            "TMDB_USER_RATE_LIMIT_PER_MINUTE",
+            Some(60u32),
+            &mut errors,
+            "a number",
+        );
         let smtp_url = get("SMTP_URL").map(Secret::new);
         if let Some(url) = &smtp_url
             && !Url::parse(url.expose()).is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps"))
@@ -398,6 +408,7 @@ impl Config {
             tmdb_base_url,
             tmdb_api_token,
             tmdb_requests_per_second: tmdb_per_second.ok_or_else(missing)?,
+            tmdb_requests_per_user_per_minute: tmdb_per_user.ok_or_else(missing)?,
             smtp_url,
             mail_from,
         })

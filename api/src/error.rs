@@ -48,6 +48,10 @@ pub enum ApiError {
     NotFound,
     #[error("conflict on {field}")]
     Conflict { field: String, message: String },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("payload too large")]
+    PayloadTooLarge,
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
@@ -70,6 +74,8 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -114,6 +120,18 @@ impl ApiError {
                 vec![],
             ),
             Self::Unavailable(detail) => ("about:blank", reason(status), detail.clone(), vec![]),
+            Self::UnsupportedMediaType => (
+                "about:blank",
+                reason(status),
+                "Send the body as application/json.".to_owned(),
+                vec![],
+            ),
+            Self::PayloadTooLarge => (
+                "about:blank",
+                reason(status),
+                "The request body is larger than 1 MiB.".to_owned(),
+                vec![],
+            ),
             Self::Internal(_) => (
                 "about:blank",
                 reason(status),
@@ -189,6 +207,13 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         if let Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) = err.sql_err() {
             return unique_violation(&message);
+        }
+        if matches!(
+            err,
+            sea_orm::DbErr::RecordNotUpdated | sea_orm::DbErr::RecordNotFound(_)
+        ) {
+            // The row went away between reading and writing it: deleted by a concurrent request.
+            return Self::NotFound;
         }
         if is_unavailable(&err) {
             tracing::warn!(error.cause = %err, "database unavailable");

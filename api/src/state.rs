@@ -25,6 +25,8 @@ pub struct AppState {
     pub access_tokens: Arc<AccessTokens>,
     pub refresh_tokens: Arc<RefreshTokenKeys>,
     pub rate_limiter: Arc<RateLimiter>,
+    /// Per account, for requests that cost a TMDB call.
+    pub tmdb_rate_limiter: Arc<RateLimiter>,
     pub tmdb: Arc<dyn MovieDatabase>,
     pub feed_tokens: Arc<FeedTokens>,
     pub mailer: Arc<dyn Mailer>,
@@ -46,6 +48,10 @@ impl AppState {
                 config.rate_limits.window,
             )),
             tmdb: Arc::new(TmdbClient::new(TmdbSettings::from_config(&config))?),
+            tmdb_rate_limiter: Arc::new(RateLimiter::new(
+                config.tmdb_requests_per_user_per_minute,
+                std::time::Duration::from_secs(60),
+            )),
             feed_tokens: Arc::new(FeedTokens::new(config.jwt_secret.expose())),
             mailer: crate::email::mailer::from_config(&config)?,
             config: Arc::new(config),

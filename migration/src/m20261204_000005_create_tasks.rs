@@ -19,6 +19,9 @@ impl MigrationTrait for Migration {
                     .col(big_integer(Tasks::UserId))
                     .col(string_len(Tasks::Title, 200))
                     .col(text(Tasks::Description))
+                    // Title and description folded to lower case by the application (Unicode-aware on both
+                    // databases, which SQLite's lower() is not), for case-insensitive search.
+                    .col(text(Tasks::SearchText))
                     .col(date_null(Tasks::DueDate))
                     .col(string_len_null(Tasks::DueTime, 5))
                     // 0 low, 1 normal, 2 high, 3 urgent: a number so that sorting by priority is sorting by urgency.
@@ -73,6 +76,7 @@ enum Tasks {
     UserId,
     Title,
     Description,
+    SearchText,
     DueDate,
     DueTime,
     Priority,

@@ -2,6 +2,7 @@
 
 pub mod access_token;
 pub mod extractor;
+pub mod lockout;
 pub mod password;
 pub mod rate_limit;
 pub mod refresh;

@@ -152,6 +152,16 @@ pub fn parse_language(raw: &str) -> Result<String, String> {
     }
 }
 
+/// The dates the planner accepts anywhere: wide enough for any plan, narrow enough for every database and calendar.
+pub fn check_date(date: chrono::NaiveDate) -> Result<chrono::NaiveDate, String> {
+    use chrono::Datelike as _;
+    if (1900..=2199).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err("must be between 1900-01-01 and 2199-12-31".to_owned())
+    }
+}
+
 /// Parses a display name: 1 to 100 characters, no control characters.
 pub fn parse_display_name(raw: &str) -> Result<String, String> {
     let trimmed = raw.trim();

@@ -10,6 +10,8 @@ pub struct Model {
     pub user_id: i64,
     pub title: String,
     pub description: String,
+    /// Title and description in lower case, for search.
+    pub search_text: String,
     pub due_date: Option<Date>,
     /// `HH:MM`, local to the owner's time zone.
     pub due_time: Option<String>,

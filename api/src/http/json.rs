@@ -2,7 +2,6 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -25,26 +24,37 @@ pub enum JsonRejection {
     Invalid(FieldError),
 }
 
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::UnsupportedMediaType => Self::UnsupportedMediaType,
+            JsonRejection::TooLarge => Self::PayloadTooLarge,
+            JsonRejection::Unreadable => Self::BadRequest("The request body could not be read.".to_owned()),
+            JsonRejection::Malformed(detail) => Self::BadRequest(format!("The body is not valid JSON: {detail}")),
+            JsonRejection::Invalid(error) => Self::Validation(vec![error]),
+        }
+    }
+}
+
 impl IntoResponse for JsonRejection {
     fn into_response(self) -> Response {
-        let problem = match self {
-            Self::UnsupportedMediaType => {
-                crate::error::status_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json.")
-            }
-            Self::TooLarge => {
-                crate::error::status_problem(StatusCode::PAYLOAD_TOO_LARGE, "The request body is larger than 1 MiB.")
-            }
-            Self::Unreadable => {
-                crate::error::status_problem(StatusCode::BAD_REQUEST, "The request body could not be read.")
-            }
-            Self::Malformed(detail) => crate::error::status_problem(
-                StatusCode::BAD_REQUEST,
-                &format!("The body is not valid JSON: {detail}"),
-            ),
-            Self::Invalid(error) => return ApiError::Validation(vec![error]).into_response(),
-        };
-        crate::error::problem_response(&problem)
+        ApiError::from(self).into_response()
     }
+}
+
+/// For endpoints whose body is optional: no body (or only white space) is `None`; anything else must be JSON.
+///
+/// # Errors
+/// 415 for another content type, 400 for malformed JSON, 422 for the wrong shape.
+pub fn optional<T: DeserializeOwned>(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<Option<T>, JsonRejection> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !is_json(content_type) {
+        return Err(JsonRejection::UnsupportedMediaType);
+    }
+    parse(body).map(Some)
 }
 
 fn is_json(content_type: &str) -> bool {
@@ -65,7 +75,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             return Err(JsonRejection::UnsupportedMediaType);
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 JsonRejection::TooLarge
             } else {
                 JsonRejection::Unreadable
@@ -75,8 +85,48 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// The path of the first string (or key) holding a NUL character, which PostgreSQL cannot store in text.
+fn nul_path(value: &serde_json::Value, path: &str) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => Some(if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, &format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                Some(join(&key.replace('\0', "")))
+            } else {
+                nul_path(item, &join(key))
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Parses a body, telling syntax errors (400) from values of the wrong shape (422, naming the field).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonRejection> {
+    // JSON can only carry NUL escaped; look closer only when the escape appears at all.
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(path) = nul_path(&value, "")
+    {
+        return Err(JsonRejection::Invalid(FieldError::new(
+            path,
+            "must not contain NUL characters",
+        )));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -152,6 +202,18 @@ mod tests {
         assert!(matches!(rejection(r#"{"name":"a","age":"x"}"#), JsonRejection::Invalid(e) if e.field == "age"));
         assert!(matches!(rejection(r#"{"name":"a"}"#), JsonRejection::Invalid(e) if e.field == "age"));
         assert!(matches!(rejection(r#"{"name":"a","age":1,"id":3}"#), JsonRejection::Invalid(e) if e.field == "id"));
+    }
+
+    #[test]
+    fn nul_characters_are_refused_naming_the_field() {
+        assert!(matches!(rejection(r#"{"name":"a\u0000b","age":1}"#), JsonRejection::Invalid(e) if e.field == "name"));
+        assert!(
+            matches!(parse::<serde_json::Value>(br#"{"x":[{"y":"\u0000"}]}"#), Err(JsonRejection::Invalid(e)) if e.field == "x[0].y")
+        );
+        assert!(
+            parse::<serde_json::Value>(br#"{"x":"\\u0000"}"#).is_ok(),
+            "an escaped backslash before u0000 is no NUL"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Queries on `login_attempts`: the failed-login count per account, shared by every API process.
+//! Queries on `login_attempts`: the password attempts per account, shared by every API process.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
@@ -6,32 +6,15 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait as _};
 
 use crate::entity::login_attempt;
 
-/// When the account is locked out, the time at which it opens again.
-pub async fn locked_until(
-    db: &impl ConnectionTrait,
-    account_key: &str,
-    max_failures: u32,
-    window: chrono::Duration,
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, DbErr> {
-    let Some(row) = login_attempt::Entity::find_by_id(account_key.to_owned())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let window_end = row.window_started_at + window;
-    let failures = u32::try_from(row.failures).unwrap_or(0);
-    Ok((window_end > now && failures >= max_failures).then_some(window_end))
-}
-
-/// Counts one failure: a new window starts when the previous one has ended.
-pub async fn record_failure(
+/// Counts one attempt before the password is checked (a new window starts when the previous one has ended) and
+/// returns the attempts in the current window and when it started. Counting first means that parallel attempts
+/// cannot all slip past the limit; a successful attempt clears the count.
+pub async fn count_attempt(
     db: &impl ConnectionTrait,
     account_key: &str,
     window: chrono::Duration,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<(u32, DateTime<Utc>), DbErr> {
     let window_start_cutoff = now - window;
     let expired = Expr::col((login_attempt::Entity, login_attempt::Column::WindowStartedAt)).lte(window_start_cutoff);
     let on_conflict = OnConflict::column(login_attempt::Column::AccountKey)
@@ -55,8 +38,13 @@ pub async fn record_failure(
     })
     .on_conflict(on_conflict)
     .exec_without_returning(db)
-    .await
-    .map(drop)
+    .await?;
+    let row = login_attempt::Entity::find_by_id(account_key.to_owned())
+        .one(db)
+        .await?;
+    Ok(row.map_or((1, now), |r| {
+        (u32::try_from(r.failures).unwrap_or(u32::MAX), r.window_started_at)
+    }))
 }
 
 pub async fn clear(db: &impl ConnectionTrait, account_key: &str) -> Result<(), DbErr> {

@@ -40,3 +40,16 @@ pub async fn all_for_user(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec
         .all(db)
         .await
 }
+
+/// The user's alert for a movie, if they already track it.
+pub async fn find_by_tmdb_id(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    tmdb_id: i64,
+) -> Result<Option<movie_alert::Model>, DbErr> {
+    movie_alert::Entity::find()
+        .filter(movie_alert::Column::UserId.eq(user_id))
+        .filter(movie_alert::Column::TmdbId.eq(tmdb_id))
+        .one(db)
+        .await
+}

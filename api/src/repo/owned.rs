@@ -39,6 +39,19 @@ pub async fn find<E: OwnedEntity>(db: &impl ConnectionTrait, user_id: i64, id: i
         .await
 }
 
+/// Locks a row of the owner's for the rest of the transaction, with a write that changes nothing; `false` when there
+/// is no such row. On PostgreSQL this takes the row lock, so concurrent changes of one row run one after the other;
+/// on SQLite it takes the write lock before anything is read, so the transaction cannot fail to upgrade later.
+pub async fn lock<E: OwnedEntity>(db: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<bool, DbErr> {
+    let result = E::update_many()
+        .col_expr(E::id_column(), sea_orm::sea_query::Expr::col(E::id_column()))
+        .filter(E::id_column().eq(id))
+        .filter(E::owner_column().eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// Inserts a row; its `id` is ignored and assigned by the database.
 pub async fn insert<E, A>(db: &impl ConnectionTrait, model: E::Model) -> Result<E::Model, DbErr>
 where

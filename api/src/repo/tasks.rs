@@ -1,7 +1,7 @@
 //! Queries on `tasks`, always scoped by the owner.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr};
 use sea_orm::{
     ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _, Order, QueryFilter as _, QueryOrder as _,
     QuerySelect as _,
@@ -78,17 +78,7 @@ fn filter_condition(user_id: i64, filter: &TaskFilter) -> Condition {
     }
     if let Some(search) = &filter.search {
         let pattern = format!("%{}%", like_escape(&search.to_lowercase()));
-        condition = condition.add(
-            Condition::any()
-                .add(
-                    Expr::expr(Func::lower(Expr::col(task::Column::Title)))
-                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
-                )
-                .add(
-                    Expr::expr(Func::lower(Expr::col(task::Column::Description)))
-                        .like(LikeExpr::new(pattern).escape('\\')),
-                ),
-        );
+        condition = condition.add(Expr::col(task::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')));
     }
     condition
 }
@@ -133,13 +123,18 @@ fn after_cursor(sort: TaskSort, descending: bool, cursor: &Cursor) -> Option<Con
         TaskSort::DueDate => match cursor.key.as_str() {
             None => Condition::all().add(task::Column::DueDate.is_null()).add(id_after),
             Some(raw) => {
-                let date: NaiveDate = raw.parse().ok()?;
+                let date: NaiveDate = raw.parse().ok().filter(|d| crate::domain::check_date(*d).is_ok())?;
                 keyset!(task::Column::DueDate, date).add(task::Column::DueDate.is_null())
             }
         },
         TaskSort::Priority => keyset!(task::Column::Priority, i16::try_from(cursor.key.as_i64()?).ok()?),
         TaskSort::CreatedAt => {
-            let at: DateTime<Utc> = cursor.key.as_str()?.parse().ok()?;
+            let at: DateTime<Utc> = cursor
+                .key
+                .as_str()?
+                .parse()
+                .ok()
+                .filter(|at: &DateTime<Utc>| crate::domain::check_date(at.date_naive()).is_ok())?;
             keyset!(task::Column::CreatedAt, at)
         }
     })

@@ -9,6 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::users::{UserResponse, current_user};
+use crate::auth::rate_limit::Client;
 use crate::auth::{AuthUser, hash_token, random_bytes};
 use crate::domain::NewPassword;
 use crate::email::mailer::{OutgoingEmail, SendError};
@@ -115,7 +116,7 @@ async fn request_email_verification(
 ) -> Result<StatusCode, ApiError> {
     state
         .rate_limiter
-        .check("verify-email", client.ip, state.clock.now())
+        .check("verify-email", Client::address(client.ip), state.clock.now())
         .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     let user = current_user(&state, auth).await?;
     if user.email_verified_at.is_some() {
@@ -183,7 +184,7 @@ async fn request_password_reset(
 ) -> Result<StatusCode, ApiError> {
     state
         .rate_limiter
-        .check("password-reset", client.ip, state.clock.now())
+        .check("password-reset", Client::address(client.ip), state.clock.now())
         .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     if body.email.len() > 254 {
         return Ok(StatusCode::ACCEPTED);

@@ -14,9 +14,11 @@ use super::birthdays::{birth_date, leap_rule};
 use super::movies::dated_releases;
 use super::users::{current_user, local_now, user_timezone};
 use crate::auth::AuthUser;
+use crate::auth::rate_limit::Client;
 use crate::calendar::feed_token::FeedTokens;
 use crate::calendar::ics::{Calendar, Event, When};
 use crate::domain::birthday::LeapDayRule;
+use crate::domain::check_date;
 use crate::entity::{birthday, movie_alert, task, user};
 use crate::error::{ApiError, Problem};
 use crate::http::ApiJson;
@@ -174,6 +176,11 @@ async fn get_agenda(
     auth: AuthUser,
     ApiQuery(query): ApiQuery<AgendaQuery>,
 ) -> Result<ApiJson<Agenda>, ApiError> {
+    for (field, date) in [("from", query.from), ("to", query.to)] {
+        if let Some(Err(message)) = date.map(check_date) {
+            return Err(ApiError::field(field, message));
+        }
+    }
     let owner = current_user(&state, auth).await?;
     let from = query.from.unwrap_or_else(|| local_now(&state, &owner).date_naive());
     let to = match query.to {
@@ -263,7 +270,7 @@ async fn calendar_feed_ics(
 ) -> Result<Response, ApiError> {
     state
         .rate_limiter
-        .check("calendar", client.ip, state.clock.now())
+        .check("calendar", Client::address(client.ip), state.clock.now())
         .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     let token = feed.strip_suffix(".ics").ok_or(ApiError::NotFound)?;
     let user_id = FeedTokens::claimed_user(token).ok_or(ApiError::NotFound)?;

@@ -2,7 +2,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, ORIGIN, SET_COOKIE};
+use axum::http::header::{CACHE_CONTROL, COOKIE, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -12,8 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::users::UserResponse;
-use crate::auth::AuthUser;
+use crate::auth::rate_limit::Client;
 use crate::auth::refresh::{IssuedRefresh, RefreshError};
+use crate::auth::{AuthUser, lockout};
 use crate::domain::{Email, FieldError, NewPassword, Username, parse_display_name, parse_region, parse_timezone};
 use crate::error::{ApiError, Problem};
 use crate::http::ApiJson;
@@ -125,7 +126,7 @@ pub fn session_response(session: crate::entity::session::Model, current_session_
 fn rate_limit(state: &AppState, scope: &'static str, client: &ClientInfo) -> Result<(), ApiError> {
     state
         .rate_limiter
-        .check(scope, client.ip, state.clock.now())
+        .check(scope, Client::address(client.ip), state.clock.now())
         .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })
 }
 
@@ -211,30 +212,18 @@ async fn login(
     }
     let now = state.clock.now();
     let user = repo::users::find_by_login(&state.db, &body.username).await?;
-    // Unknown names are limited like accounts, so a lockout says nothing about whether an account exists.
-    let account_key = user.as_ref().map_or_else(
-        || format!("name:{}", body.username.trim().to_lowercase()),
-        |u| format!("user:{}", u.id),
-    );
-    let limits = state.config.rate_limits;
-    let window = chrono::Duration::from_std(limits.failed_login_window).unwrap_or(chrono::Duration::minutes(15));
-    if let Some(until) =
-        repo::login_attempts::locked_until(&state.db, &account_key, limits.failed_logins_per_account, window, now)
-            .await?
-    {
-        let retry_after_secs = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
-        return Err(ApiError::TooManyRequests { retry_after_secs });
-    }
-    let verified = state
-        .passwords
-        .verify(&body.password, user.as_ref().map(|u| u.password_hash.as_str()))
-        .await?;
+    let key = lockout::account_key(user.as_ref().map(|u| u.id), &body.username);
+    let verified = lockout::verify_password(
+        &state,
+        &key,
+        &body.password,
+        user.as_ref().map(|u| u.password_hash.as_str()),
+    )
+    .await?;
     let Some(user) = user.filter(|_| verified) else {
-        repo::login_attempts::record_failure(&state.db, &account_key, window, now).await?;
         tracing::info!("login failed");
         return Err(invalid_credentials());
     };
-    repo::login_attempts::clear(&state.db, &account_key).await?;
     let origin = SessionOrigin {
         user_agent: client.user_agent,
         ip: Some(client.ip.to_string()),
@@ -256,7 +245,8 @@ fn invalid_credentials() -> ApiError {
     responses(
         (status = 200, description = "A new token pair; the old refresh token is used up", body = TokenResponse),
         (status = 401, description = "The refresh token is unknown, expired, or was reused (which ends its session)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The cookie was sent from a foreign origin", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The cookie was sent without the app's own or a configured Origin", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts from this address", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn refresh(
@@ -286,8 +276,9 @@ async fn refresh(
 #[utoipa::path(post, path = "/logout", tag = "auth", request_body(content = Option<RefreshRequest>, description = "Omit when the refresh cookie is sent"),
     responses(
         (status = 204, description = "Logged out (also when the token was already unknown)"),
-        (status = 400, description = "No refresh token in the body or cookie", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The cookie was sent from a foreign origin", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "No refresh token in the body or cookie, or malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The cookie was sent without the app's own or a configured Origin", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     let presented = presented_refresh_token(&state, &headers, &body)?;
@@ -350,17 +341,7 @@ async fn delete_session(
 
 /// Takes the refresh token from a JSON body if there is one, else from the cookie, which only trusted origins may use.
 fn presented_refresh_token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<String, ApiError> {
-    let from_body = if body.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if !content_type.starts_with("application/json") {
-            return Err(ApiError::BadRequest("send the body as application/json".to_owned()));
-        }
-        let request: RefreshRequest =
-            crate::http::json::parse(body).map_err(|_| ApiError::field("refresh_token", "must be a string"))?;
-        request.refresh_token
-    };
+    let from_body = crate::http::json::optional::<RefreshRequest>(headers, body)?.and_then(|r| r.refresh_token);
     if let Some(token) = from_body {
         return Ok(token);
     }
@@ -375,12 +356,9 @@ fn presented_refresh_token(state: &AppState, headers: &HeaderMap, body: &[u8]) -
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::BadRequest("no refresh token in the body or the cookie".to_owned()))?;
     // The cookie goes along with any request the browser makes, so only the app's own pages may spend it.
+    // Browsers send Origin with every POST, so a request without one is not a page of ours either.
     let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok());
-    let cross_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
-    let trusted = match origin {
-        Some(origin) => state.config.trusted_origins().any(|trusted| trusted == origin),
-        None => !cross_site,
-    };
+    let trusted = origin.is_some_and(|origin| state.config.trusted_origins().any(|trusted| trusted == origin));
     if !trusted {
         return Err(ApiError::Forbidden(
             "this origin may not use the refresh cookie".to_owned(),

@@ -142,15 +142,20 @@ pub struct ListBirthdaysQuery {
 pub struct UpcomingQuery {
     /// 0 to 366 days from today; default 30.
     pub days: Option<i64>,
+    /// 1 to 200, default 50.
+    pub limit: Option<u64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
 }
 
 /// Birthdays in the coming days, soonest first.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"items": [{"id": 3, "name": "Bo", "month": 12, "day": 24, "year": 1996, "email": null, "send_greeting": false,
     "subject": "Happy birthday, {name}!", "message": "Dear {name}, ...", "timezone": null, "remind_me_days_before": [0], "leap_day_rule": "feb28",
-    "notes": "", "next_occurrence": "2026-12-24", "turns": 30, "created_at": "2026-12-04T12:00:00Z", "updated_at": "2026-12-04T12:00:00Z"}]}))]
+    "notes": "", "next_occurrence": "2026-12-24", "turns": 30, "created_at": "2026-12-04T12:00:00Z", "updated_at": "2026-12-04T12:00:00Z"}], "next_cursor": null}))]
 pub struct UpcomingBirthdays {
     pub items: Vec<BirthdayResponse>,
+    pub next_cursor: Option<String>,
 }
 
 /// Template text to try instead of the stored one; nothing is saved.
@@ -166,14 +171,24 @@ pub struct PreviewRequest {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"occurrence": "2026-12-24", "greeting_to": "bo@example.com",
     "greeting": {"subject": "Happy birthday, Bo!", "text": "Dear Bo,\n\nHappy birthday!\n\nAnn", "html": "<!doctype html>..."},
-    "reminder": {"subject": "Today is Bo's birthday", "text": "Today is Bo's birthday (turning 30).", "html": "<!doctype html>..."}}))]
+    "reminders": [{"days_before": 0, "send_on": "2026-12-24",
+        "message": {"subject": "Today is Bo's birthday", "text": "Today is Bo's birthday (turning 30).", "html": "<!doctype html>..."}}]}))]
 pub struct BirthdayPreview {
     pub occurrence: NaiveDate,
     /// The greeting to the person; `to` is `null` while the birthday has no email.
     pub greeting: RenderedMessage,
     pub greeting_to: Option<String>,
-    /// The owner's reminder, as sent on the day of the birthday.
-    pub reminder: RenderedMessage,
+    /// The owner's reminders, one per entry of `remind_me_days_before`, latest first.
+    pub reminders: Vec<ReminderPreview>,
+}
+
+/// One reminder to the owner.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReminderPreview {
+    pub days_before: u16,
+    /// The day it is sent, at 09:00 in the owner's time zone.
+    pub send_on: NaiveDate,
+    pub message: RenderedMessage,
 }
 
 /// The time zone a birthday is celebrated in: the person's, else the owner's.
@@ -376,6 +391,12 @@ async fn list_upcoming_birthdays(
     if !(0..=366).contains(&days) {
         return Err(ApiError::field("days", "must be 0 to 366"));
     }
+    let limit = pagination::limit(query.limit)?;
+    let cursor = query
+        .cursor
+        .as_deref()
+        .map(|c| Cursor::decode(c, "upcoming"))
+        .transpose()?;
     let owner = current_user(&state, auth).await?;
     let now = state.clock.now();
     let mut items: Vec<BirthdayResponse> = repo::birthdays::all_for_user(&state.db, auth.user_id)
@@ -389,7 +410,27 @@ async fn list_upcoming_birthdays(
         .map(|(_, b)| b)
         .collect();
     items.sort_by(|a, b| (a.next_occurrence, &a.name, a.id).cmp(&(b.next_occurrence, &b.name, b.id)));
-    Ok(ApiJson(UpcomingBirthdays { items }))
+    // The order is computed, so the cursor holds the last item's whole sort key: (date, name, id).
+    let position = |b: &BirthdayResponse| (b.next_occurrence.to_string(), b.name.clone(), b.id);
+    if let Some(cursor) = &cursor {
+        let after: (String, String, i64) = serde_json::from_value(cursor.key.clone())
+            .map_err(|_| ApiError::field("cursor", "is not a cursor from this list; start again without it"))?;
+        items.retain(|b| position(b) > after);
+    }
+    let page = pagination::page(
+        items,
+        limit,
+        |b| Cursor {
+            sort: "upcoming".to_owned(),
+            key: serde_json::json!(position(b)),
+            id: b.id,
+        },
+        |b| b,
+    );
+    Ok(ApiJson(UpcomingBirthdays {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Add a birthday.
@@ -567,13 +608,10 @@ async fn preview_birthday(
     State(state): State<AppState>,
     auth: AuthUser,
     Id(id): Id,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<ApiJson<BirthdayPreview>, ApiError> {
-    let request: PreviewRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        PreviewRequest::default()
-    } else {
-        crate::http::json::parse(&body).map_err(|_| ApiError::field("body", "must be {\"subject\"?, \"message\"?}"))?
-    };
+    let request: PreviewRequest = crate::http::json::optional(&headers, &body)?.unwrap_or_default();
     let birthday = repo::owned::find::<birthday::Entity>(&state.db, auth.user_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -601,17 +639,26 @@ async fn preview_birthday(
         age,
         sender: &owner.display_name,
     };
+    let greeting_to = birthday.email.as_deref().filter(|_| birthday.send_greeting);
+    let reminders = reminder_days(&birthday)
+        .into_iter()
+        .map(|days_before| ReminderPreview {
+            days_before,
+            send_on: occurrence - chrono::Duration::days(i64::from(days_before)),
+            message: templates::birthday_reminder(
+                &birthday.name,
+                occurrence,
+                i64::from(days_before),
+                age,
+                greeting_to,
+                &settings_url,
+            ),
+        })
+        .collect();
     Ok(ApiJson(BirthdayPreview {
         occurrence,
         greeting: templates::birthday_greeting(&subject, &message, &values, &settings_url),
         greeting_to: birthday.email.clone(),
-        reminder: templates::birthday_reminder(
-            &birthday.name,
-            occurrence,
-            0,
-            age,
-            birthday.email.as_deref().filter(|_| birthday.send_greeting),
-            &settings_url,
-        ),
+        reminders,
     }))
 }

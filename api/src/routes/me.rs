@@ -55,8 +55,11 @@ pub struct DeleteMeRequest {
     pub password: String,
 }
 
+/// Re-checks the password for a sensitive change, under the same attempt limit as logging in, so that a stolen
+/// token cannot be used to guess the password.
 async fn check_password(state: &AppState, user: &user::Model, field: &str, password: &str) -> Result<(), ApiError> {
-    if state.passwords.verify(password, Some(&user.password_hash)).await? {
+    let key = crate::auth::lockout::account_key(Some(user.id), &user.username);
+    if crate::auth::lockout::verify_password(state, &key, password, Some(&user.password_hash)).await? {
         Ok(())
     } else {
         Err(ApiError::field(field, "is incorrect"))

@@ -244,6 +244,18 @@ pub fn apply_movie(alert: &mut movie_alert::Model, movie: &MovieDetails, now: Da
     alert.checked_at = now;
 }
 
+/// Counts a request that costs a TMDB call against the caller's budget.
+fn limit_tmdb(state: &AppState, auth: AuthUser) -> Result<(), ApiError> {
+    state
+        .tmdb_rate_limiter
+        .check(
+            "tmdb",
+            crate::auth::rate_limit::Client::Account(auth.user_id),
+            state.clock.now(),
+        )
+        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })
+}
+
 fn parse_release_types(types: &[ReleaseType]) -> Result<String, String> {
     let mut types = types.to_vec();
     types.sort();
@@ -267,6 +279,7 @@ fn parse_notify_days(days: Option<i32>) -> Result<Option<i32>, String> {
         (status = 200, description = "Matching movies", body = MovieSearchResponse),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid query, year or page", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many searches from this account", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "TMDB is not configured or not answering", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn search_movies(
@@ -289,6 +302,7 @@ async fn search_movies(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    limit_tmdb(&state, auth)?;
     let user = current_user(&state, auth).await?;
     let results = state
         .tmdb
@@ -351,6 +365,7 @@ async fn list_movie_alerts(
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The caller already tracks this movie", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or TMDB has no such movie", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many TMDB requests from this account", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "TMDB is not configured or not answering", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn create_movie_alert(
@@ -381,6 +396,17 @@ async fn create_movie_alert(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    // Known without asking TMDB, so a duplicate is a 409 even while TMDB is down.
+    if repo::movie_alerts::find_by_tmdb_id(&state.db, user.id, body.tmdb_id)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict {
+            field: "tmdb_id".to_owned(),
+            message: "is already tracked".to_owned(),
+        });
+    }
+    limit_tmdb(&state, auth)?;
     let movie = state.tmdb.movie(body.tmdb_id, &user.language).await?;
     let now = state.clock.now();
     let mut alert = movie_alert::Model {
@@ -474,6 +500,7 @@ async fn update_movie_alert(
     }
     let now = state.clock.now();
     if let Some(region) = new_region {
+        limit_tmdb(&state, auth)?;
         let movie = state.tmdb.movie(alert.tmdb_id, &user.language).await?;
         alert.region = region;
         apply_movie(&mut alert, &movie, now);

@@ -10,8 +10,8 @@ use utoipa_axum::routes;
 
 use super::users::{current_user, local_now};
 use crate::auth::AuthUser;
-use crate::domain::FieldError;
 use crate::domain::recurrence::{Frequency, Recurrence};
+use crate::domain::{FieldError, check_date};
 use crate::entity::task;
 use crate::error::{ApiError, Problem};
 use crate::http::ApiJson;
@@ -179,6 +179,25 @@ fn recurrence_of(task: &task::Model) -> Option<Recurrence> {
     })
 }
 
+/// The open task that follows a completed recurring one, due on the next date of its rule.
+fn next_occurrence(done: &task::Model, now: DateTime<Utc>) -> Option<task::Model> {
+    let rule = recurrence_of(done)?;
+    let due = done.due_date?;
+    let anchor = done
+        .recurrence_anchor_day
+        .and_then(|d| u32::try_from(d).ok())
+        .unwrap_or_else(|| due.day());
+    let next_due = rule.next_after(due, anchor).filter(|d| check_date(*d).is_ok())?;
+    Some(task::Model {
+        due_date: Some(next_due),
+        completed: false,
+        completed_at: None,
+        created_at: now,
+        updated_at: now,
+        ..done.clone()
+    })
+}
+
 /// Whether an open task is past due at a local date and `HH:MM`.
 pub fn is_overdue(task: &task::Model, today: NaiveDate, now_hhmm: &str) -> bool {
     !task.completed
@@ -281,6 +300,13 @@ impl TaskChanges<'_> {
         }
     }
 
+    fn due_date(&mut self, date: Option<NaiveDate>) {
+        match date.map(check_date).transpose() {
+            Ok(date) => self.task.due_date = date,
+            Err(message) => self.errors.push(FieldError::new("due_date", message)),
+        }
+    }
+
     fn due_time(&mut self, raw: Option<&str>) {
         self.task.due_time = match raw {
             Some(raw) => self.check("due_time", parse_due_time(raw)),
@@ -333,6 +359,7 @@ impl TaskChanges<'_> {
 
     /// Rules across fields, checked after all fields are applied.
     fn finish(mut self) -> Result<(), ApiError> {
+        self.task.search_text = format!("{}\n{}", self.task.title, self.task.description).to_lowercase();
         if self.task.due_date.is_none() {
             for (field, set) in [
                 ("due_time", self.task.due_time.is_some()),
@@ -393,6 +420,11 @@ async fn list_tasks(
         .as_deref()
         .map(|c| Cursor::decode(c, &sort_key))
         .transpose()?;
+    for (field, date) in [("due_before", query.due_before), ("due_after", query.due_after)] {
+        if let Some(Err(message)) = date.map(check_date) {
+            return Err(ApiError::field(field, message));
+        }
+    }
     let completed = match query.status.as_deref() {
         None | Some("all") => None,
         Some("open") => Some(false),
@@ -458,6 +490,7 @@ async fn create_task(
         user_id: auth.user_id,
         title: String::new(),
         description: String::new(),
+        search_text: String::new(),
         due_date: body.due_date,
         due_time: None,
         priority: body.priority.rank(),
@@ -477,6 +510,7 @@ async fn create_task(
     };
     changes.title(&body.title);
     changes.description(&body.description);
+    changes.due_date(body.due_date);
     changes.due_time(body.due_time.as_deref());
     changes.labels(&body.labels);
     changes.remind_before_minutes(body.remind_before_minutes);
@@ -484,7 +518,15 @@ async fn create_task(
     changes.anchor_to_due_date();
     changes.finish()?;
     let user = current_user(&state, auth).await?;
-    let task = repo::owned::insert::<task::Entity, _>(&state.db, task).await?;
+    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+    let task = repo::owned::insert::<task::Entity, _>(&txn, task).await?;
+    // A recurring task created as already done has its next occurrence waiting, as if completed just now.
+    if task.completed
+        && let Some(next) = next_occurrence(&task, now)
+    {
+        repo::owned::insert::<task::Entity, _>(&txn, next).await?;
+    }
+    txn.commit().await?;
     let local = local_now(&state, &user);
     Ok((
         StatusCode::CREATED,
@@ -538,6 +580,10 @@ async fn update_task(
 ) -> Result<ApiJson<TaskResponse>, ApiError> {
     let now = state.clock.now();
     let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+    // Two completions of one recurring task at once must not create two next occurrences.
+    if !repo::owned::lock::<task::Entity>(&txn, auth.user_id, id).await? {
+        return Err(ApiError::NotFound);
+    }
     let before = repo::owned::find::<task::Entity>(&txn, auth.user_id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -553,7 +599,7 @@ async fn update_task(
         changes.description(description);
     }
     if let Some(due_date) = body.due_date {
-        changes.task.due_date = due_date;
+        changes.due_date(due_date);
     }
     if let Some(due_time) = &body.due_time {
         changes.due_time(due_time.as_deref());
@@ -583,28 +629,12 @@ async fn update_task(
     }
     changes.finish()?;
     task.updated_at = now;
-    let newly_completed = task.completed && !before.completed;
-    let next = match (newly_completed, recurrence_of(&task), task.due_date) {
-        (true, Some(rule), Some(due)) => {
-            let anchor = task
-                .recurrence_anchor_day
-                .and_then(|d| u32::try_from(d).ok())
-                .unwrap_or_else(|| due.day());
-            rule.next_after(due, anchor)
-        }
-        _ => None,
-    };
-    let saved = repo::owned::update::<task::Entity, _>(&txn, task.clone()).await?;
-    if let Some(next_due) = next {
-        let occurrence = task::Model {
-            due_date: Some(next_due),
-            completed: false,
-            completed_at: None,
-            created_at: now,
-            updated_at: now,
-            ..task
-        };
-        repo::owned::insert::<task::Entity, _>(&txn, occurrence).await?;
+    let saved = repo::owned::update::<task::Entity, _>(&txn, task).await?;
+    if saved.completed
+        && !before.completed
+        && let Some(next) = next_occurrence(&saved, now)
+    {
+        repo::owned::insert::<task::Entity, _>(&txn, next).await?;
     }
     txn.commit().await?;
     let user = current_user(&state, auth).await?;

@@ -43,22 +43,49 @@ impl TmdbSettings {
     }
 }
 
-/// Spaces requests evenly: each takes the next free slot.
+/// The longest a request waits for its turn before the client says TMDB is busy instead of queueing further.
+const MAX_QUEUE_WAIT: Duration = Duration::from_secs(5);
+
+/// Spaces requests evenly: each takes the next free slot. After a long `Retry-After`, no slot is given out until
+/// the pause is over, so the client stops asking rather than being refused again and again.
 struct Pacer {
     interval: Duration,
     next_slot: Mutex<Instant>,
 }
 
 impl Pacer {
-    async fn wait(&self) {
+    async fn wait(&self) -> Result<(), TmdbError> {
         let slot = {
             let mut next = self.next_slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let slot = (*next).max(Instant::now());
+            if slot > Instant::now() + MAX_QUEUE_WAIT {
+                return Err(TmdbError::Unavailable("TMDB asked us to slow down".to_owned()));
+            }
             *next = slot + self.interval;
             slot
         };
         tokio::time::sleep_until(slot.into()).await;
+        Ok(())
     }
+
+    fn pause_for(&self, pause: Duration) {
+        let mut next = self.next_slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *next = (*next).max(Instant::now() + pause);
+    }
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// The real TMDB client.
@@ -98,7 +125,7 @@ impl TmdbClient {
         let mut backoff = Duration::from_millis(200);
         let mut last_error = String::new();
         for attempt in 1..=ATTEMPTS {
-            self.pacer.wait().await;
+            self.pacer.wait().await?;
             let result = self
                 .http
                 .get(&url)
@@ -115,12 +142,7 @@ impl TmdbClient {
                 }
                 Ok(response) if response.status() == StatusCode::NOT_FOUND => return Err(TmdbError::NotFound),
                 Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
-                    let retry_after = response
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map_or(backoff, Duration::from_secs);
+                    let retry_after = retry_after(response.headers()).unwrap_or(backoff);
                     tracing::warn!(
                         tmdb.path = path,
                         retry_after_ms = retry_after.as_millis() as u64,
@@ -128,6 +150,7 @@ impl TmdbClient {
                     );
                     last_error = "rate limited".to_owned();
                     if retry_after > MAX_RETRY_AFTER {
+                        self.pacer.pause_for(retry_after);
                         break;
                     }
                     retry_after

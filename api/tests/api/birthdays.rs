@@ -257,7 +257,7 @@ async fn the_preview_renders_greeting_and_reminder_as_sent(backend: Backend) {
         &app,
         t,
         json!({"name": "Bo <3", "month": 12, "day": 24, "year": 1996, "email": "bo@example.com", "send_greeting": true,
-               "subject": "Happy {age}th, {name}!", "message": "Dear {name},\n\nhave a great day.\n\n{sender}"}),
+               "subject": "Happy {age}th, {name}!", "message": "Dear {name},\n\nhave a great day.\n\n{sender}", "remind_me_days_before": [0, 7]}),
     )
     .await;
     let path = format!("/api/v1/birthdays/{}/preview", bo["id"]);
@@ -278,8 +278,25 @@ async fn the_preview_renders_greeting_and_reminder_as_sent(backend: Backend) {
             .contains("<p>Dear Bo &lt;3,</p>")
     );
     assert_eq!(preview["greeting_to"], "bo@example.com");
-    assert!(preview["reminder"]["subject"].as_str().unwrap().contains("Bo <3"));
-    assert!(preview["reminder"]["text"].as_str().unwrap().contains("bo@example.com"));
+    let reminders = preview["reminders"].as_array().unwrap();
+    assert_eq!(reminders.len(), 2, "one per remind_me_days_before entry");
+    assert_eq!(
+        (reminders[0]["days_before"].as_i64(), reminders[0]["send_on"].as_str()),
+        (Some(7), Some("2026-12-17"))
+    );
+    assert_eq!(reminders[0]["message"]["subject"], "Bo <3's birthday is in 7 days");
+    assert!(
+        reminders[1]["message"]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Today is Bo <3")
+    );
+    assert!(
+        reminders[1]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("bo@example.com")
+    );
 
     let (status, draft) = app
         .call(

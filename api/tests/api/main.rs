@@ -13,6 +13,7 @@ mod cli;
 mod errors;
 mod fake_tmdb;
 mod health;
+mod hostile_input;
 mod me;
 mod movies;
 mod openapi;

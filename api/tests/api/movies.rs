@@ -16,6 +16,9 @@ on_both_databases!(
     alerts_belong_to_their_owner_and_follow_region_changes,
     tmdb_faults_are_retried_or_answered_with_503,
     without_a_tmdb_credential_movies_answer_503_and_the_rest_works,
+    a_long_retry_after_pauses_all_tmdb_calls_instead_of_hammering,
+    tmdb_backed_requests_are_limited_per_account,
+    a_duplicate_alert_is_409_even_while_tmdb_is_down,
 );
 
 async fn app_with_tmdb(backend: Backend, server: &wiremock::MockServer) -> TestApp {
@@ -340,5 +343,117 @@ async fn without_a_tmdb_credential_movies_answer_503_and_the_rest_works(backend:
             .await
             .0,
         StatusCode::OK
+    );
+}
+
+async fn a_long_retry_after_pauses_all_tmdb_calls_instead_of_hammering(backend: Backend) {
+    let tmdb = fake_tmdb::start().await;
+    Mock::given(method("GET"))
+        .and(path("/search/movie"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "120")
+                .set_body_json(json!({"status_code": 25, "status_message": "Too many requests"})),
+        )
+        .expect(1)
+        .mount(&tmdb)
+        .await;
+    let app = app_with_tmdb(backend, &tmdb).await;
+    let ann = app.signed_up("ann").await;
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let response = app
+            .request(
+                Method::GET,
+                "/api/v1/movies/search?query=matrix",
+                Some(&ann.access_token),
+                None,
+            )
+            .await;
+        assert_problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "fails fast instead of queueing"
+        );
+    }
+    // `expect(1)`: TMDB was asked once, not once per request.
+}
+
+async fn tmdb_backed_requests_are_limited_per_account(backend: Backend) {
+    let tmdb = fake_tmdb::start().await;
+    fake_tmdb::mount_search(&tmdb).await;
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("TMDB_BASE_URL", &tmdb.uri()),
+            ("TMDB_API_TOKEN", TOKEN),
+            ("TMDB_USER_RATE_LIMIT_PER_MINUTE", "2"),
+        ],
+    )
+    .await;
+    let ann = app.signed_up("ann").await;
+    let bob = app.signed_up("bob").await;
+    for _ in 0..2 {
+        assert_eq!(
+            app.call(
+                Method::GET,
+                "/api/v1/movies/search?query=matrix",
+                Some(&ann.access_token),
+                None
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
+    }
+    let response = app
+        .request(
+            Method::GET,
+            "/api/v1/movies/search?query=matrix",
+            Some(&ann.access_token),
+            None,
+        )
+        .await;
+    assert!(response.headers().contains_key("retry-after"));
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(
+        app.call(
+            Method::GET,
+            "/api/v1/movies/search?query=matrix",
+            Some(&bob.access_token),
+            None
+        )
+        .await
+        .0,
+        StatusCode::OK,
+        "per account"
+    );
+}
+
+async fn a_duplicate_alert_is_409_even_while_tmdb_is_down(backend: Backend) {
+    let tmdb = fake_tmdb::start().await;
+    fake_tmdb::mount_dune(&tmdb, 1).await;
+    let app = app_with_tmdb(backend, &tmdb).await;
+    let ann = app.signed_up("ann").await;
+    assert_eq!(
+        track(
+            &app,
+            &ann.access_token,
+            json!({"tmdb_id": DUNE, "release_types": ["digital"]})
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    tmdb.reset().await;
+    let (status, problem) = track(
+        &app,
+        &ann.access_token,
+        json!({"tmdb_id": DUNE, "release_types": ["physical"]}),
+    )
+    .await;
+    assert_eq!(
+        (status, invalid_fields(&problem)),
+        (StatusCode::CONFLICT, vec!["tmdb_id".to_owned()])
     );
 }

@@ -1,0 +1,367 @@
+//! Input meant to break things gets a clear 4xx naming the field, never a 500, and changes nothing stored;
+//! concurrent requests cannot duplicate or corrupt data.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{Backend, PASSWORD, PUBLIC_BASE_URL, assert_problem, invalid_fields, spawn_app, spawn_app_with};
+use crate::on_both_databases;
+
+on_both_databases!(
+    nul_characters_are_refused_naming_the_field,
+    dates_outside_the_supported_range_are_refused,
+    password_checks_on_the_account_share_the_login_attempt_limit,
+    completing_one_recurring_task_twice_at_once_creates_one_next_occurrence,
+    optional_bodies_get_415_and_400_like_any_other,
+    search_ignores_case_beyond_ascii,
+    fields_a_client_may_not_set_are_refused_on_birthdays_and_alerts,
+    upcoming_birthdays_page_with_a_cursor,
+);
+
+async fn nul_characters_are_refused_naming_the_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ann = app.signed_up("ann").await;
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "ann\u{0}", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(
+        (status, invalid_fields(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["username".to_owned()])
+    );
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/tasks",
+            Some(&ann.access_token),
+            Some(json!({"title": "a\u{0}b"})),
+        )
+        .await;
+    assert_eq!(
+        (status, invalid_fields(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["title".to_owned()])
+    );
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/tasks",
+            Some(&ann.access_token),
+            Some(json!({"title": "t", "labels": ["ok", "x\u{0}"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, invalid_fields(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["labels[1]".to_owned()])
+    );
+    let response = app
+        .request(Method::GET, "/api/v1/tasks?q=a%00b", Some(&ann.access_token), None)
+        .await;
+    assert_eq!(
+        invalid_fields(&assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["q"]
+    );
+    let (_, page) = app
+        .call(Method::GET, "/api/v1/tasks", Some(&ann.access_token), None)
+        .await;
+    assert_eq!(page["items"], json!([]));
+}
+
+async fn dates_outside_the_supported_range_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t = app.signed_up("ann").await.access_token;
+    for due in ["-5000-01-01", "1899-12-31", "2200-01-01"] {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/v1/tasks",
+                Some(&t),
+                Some(json!({"title": "t", "due_date": due})),
+            )
+            .await;
+        assert_eq!(
+            (status, invalid_fields(&body)),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec!["due_date".to_owned()]),
+            "{due}"
+        );
+    }
+    for (path, field) in [
+        ("/api/v1/tasks?due_before=-5000-01-01", "due_before"),
+        ("/api/v1/tasks?due_after=9999-12-31", "due_after"),
+        ("/api/v1/agenda?from=-0001-01-01", "from"),
+        ("/api/v1/agenda?from=2026-01-01&to=2300-01-01", "to"),
+    ] {
+        let response = app.request(Method::GET, path, Some(&t), None).await;
+        assert_eq!(
+            invalid_fields(&assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await),
+            [field],
+            "{path}"
+        );
+    }
+    // A hand-made cursor with an absurd key starts the list over instead of failing.
+    use base64::Engine as _;
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(br#"{"s":"created_at","k":"-250000-01-01T00:00:00Z","i":1}"#);
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("/api/v1/tasks?sort=created_at&cursor={forged}"),
+            Some(&t),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+async fn password_checks_on_the_account_share_the_login_attempt_limit(backend: Backend) {
+    let app = spawn_app_with(backend, &[("LOGIN_FAILURES_PER_ACCOUNT", "3")]).await;
+    let ann = app.signed_up("ann").await;
+    let t = &ann.access_token;
+    for _ in 0..3 {
+        let wrong = json!({"current_password": "a wrong guess", "new_password": "something entirely new"});
+        assert_eq!(
+            app.call(Method::PUT, "/api/v1/me/password", Some(t), Some(wrong))
+                .await
+                .0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    let response = app
+        .request(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(t),
+            Some(json!({"password": PASSWORD})),
+        )
+        .await;
+    assert!(response.headers().contains_key("retry-after"));
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS).await;
+    assert_eq!(
+        app.login("ann", PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a stolen token cannot be used to guess the password"
+    );
+    assert_eq!(
+        app.call(Method::GET, "/api/v1/me", Some(t), None).await.0,
+        StatusCode::OK,
+        "the account itself is untouched"
+    );
+}
+
+async fn completing_one_recurring_task_twice_at_once_creates_one_next_occurrence(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t = app.signed_up("ann").await.access_token;
+    let (_, task) = app
+        .call(
+            Method::POST,
+            "/api/v1/tasks",
+            Some(&t),
+            Some(json!({"title": "Water plants", "due_date": "2026-12-05", "recurrence": {"frequency": "weekly"}})),
+        )
+        .await;
+    let path = format!("/api/v1/tasks/{}", task["id"]);
+    let done = || app.call(Method::PATCH, &path, Some(&t), Some(json!({"completed": true})));
+    let results = futures::future::join_all((0..8).map(|_| done())).await;
+    for (status, body) in &results {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+    }
+    let (_, open) = app.call(Method::GET, "/api/v1/tasks?status=open", Some(&t), None).await;
+    assert_eq!(open["items"].as_array().unwrap().len(), 1, "{open}");
+    assert_eq!(open["items"][0]["due_date"], "2026-12-12");
+}
+
+async fn optional_bodies_get_415_and_400_like_any_other(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ann = app.signed_up("ann").await;
+    for path in ["/api/v1/auth/refresh", "/api/v1/auth/logout"] {
+        let response = app
+            .client
+            .post(app.url(path))
+            .header("content-type", "text/plain")
+            .body("refresh_token=x")
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+        let response = app
+            .client
+            .post(app.url(path))
+            .header("content-type", "application/json")
+            .body("{\"refresh_token\":")
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST).await;
+    }
+    // A browser always sends Origin with a POST, so the cookie is not accepted without one.
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .header("cookie", format!("planner_refresh={}", ann.refresh_token))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::FORBIDDEN).await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/refresh"))
+        .header("cookie", format!("planner_refresh={}", ann.refresh_token))
+        .header("origin", PUBLIC_BASE_URL)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let ann = app.logged_in("ann").await;
+    let (_, birthday) = app
+        .call(
+            Method::POST,
+            "/api/v1/birthdays",
+            Some(&ann.access_token),
+            Some(json!({"name": "Bo", "month": 1, "day": 2})),
+        )
+        .await;
+    let preview = app.url(&format!("/api/v1/birthdays/{}/preview", birthday["id"]));
+    let response = app
+        .client
+        .post(&preview)
+        .bearer_auth(&ann.access_token)
+        .header("content-type", "text/plain")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+    let response = app
+        .client
+        .post(&preview)
+        .bearer_auth(&ann.access_token)
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::BAD_REQUEST).await;
+}
+
+async fn search_ignores_case_beyond_ascii(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t = app.signed_up("ann").await.access_token;
+    app.call(
+        Method::POST,
+        "/api/v1/tasks",
+        Some(&t),
+        Some(json!({"title": "Ärger mit dem ÖPNV", "description": "Straße"})),
+    )
+    .await;
+    for q in ["ärger", "öpnv", "STRASSE", "straße", "STRAẞE"] {
+        let (_, page) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/tasks?q={}", urlencode(q)),
+                Some(&t),
+                None,
+            )
+            .await;
+        let expected = usize::from(q != "STRASSE");
+        assert_eq!(page["items"].as_array().unwrap().len(), expected, "{q}");
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+async fn fields_a_client_may_not_set_are_refused_on_birthdays_and_alerts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t = app.signed_up("ann").await.access_token;
+    for field in ["id", "user_id", "created_at", "turns"] {
+        let mut body = json!({"name": "Bo", "month": 1, "day": 2});
+        body[field] = json!(1);
+        let (status, problem) = app.call(Method::POST, "/api/v1/birthdays", Some(&t), Some(body)).await;
+        assert_eq!(
+            (status, invalid_fields(&problem)),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_owned()])
+        );
+    }
+    for field in ["id", "user_id", "title", "status"] {
+        let mut body = json!({"tmdb_id": 1, "release_types": ["digital"]});
+        body[field] = json!(1);
+        let (status, problem) = app
+            .call(Method::POST, "/api/v1/movie-alerts", Some(&t), Some(body))
+            .await;
+        assert_eq!(
+            (status, invalid_fields(&problem)),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_owned()])
+        );
+    }
+    let (_, bo) = app
+        .call(
+            Method::POST,
+            "/api/v1/birthdays",
+            Some(&t),
+            Some(json!({"name": "Bo", "month": 1, "day": 2})),
+        )
+        .await;
+    let path = format!("/api/v1/birthdays/{}", bo["id"]);
+    for (body, field) in [
+        (json!({"name": "x".repeat(101)}), "name"),
+        (json!({"notes": "x".repeat(2001)}), "notes"),
+        (json!({"message": "x".repeat(5001)}), "message"),
+        (json!({"email": "nope"}), "email"),
+        (json!({"send_greeting": true}), "email"),
+        (json!({"timezone": "Nowhere/Town"}), "timezone"),
+        (
+            json!({"remind_me_days_before": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]}),
+            "remind_me_days_before",
+        ),
+        (json!({"user_id": 2}), "user_id"),
+    ] {
+        let (status, problem) = app.call(Method::PATCH, &path, Some(&t), Some(body.clone())).await;
+        assert_eq!(
+            (status, invalid_fields(&problem)),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_owned()]),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        app.call(Method::GET, &path, Some(&t), None).await.1,
+        bo,
+        "nothing changed"
+    );
+}
+
+async fn upcoming_birthdays_page_with_a_cursor(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t = app.signed_up("ann").await.access_token;
+    for (i, day) in [5, 6, 6, 7, 8, 9, 10].into_iter().enumerate() {
+        app.call(
+            Method::POST,
+            "/api/v1/birthdays",
+            Some(&t),
+            Some(json!({"name": format!("p{i}"), "month": 12, "day": day})),
+        )
+        .await;
+    }
+    let mut names = vec![];
+    let mut url = "/api/v1/birthdays/upcoming?limit=3".to_owned();
+    loop {
+        let (status, page) = app.call(Method::GET, &url, Some(&t), None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        names.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| b["name"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => url = format!("/api/v1/birthdays/upcoming?limit=3&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(names, ["p0", "p1", "p2", "p3", "p4", "p5", "p6"]);
+}
