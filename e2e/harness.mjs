@@ -1,0 +1,91 @@
+// Starts `planner serve` on a fresh SQLite database and a free port, and Chromium, for browser tests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '..');
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+    server.on('error', fail);
+  });
+}
+
+/** Starts the server and waits until /readyz answers. */
+export async function startPlanner(env = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'planner-e2e-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const binary = process.env.PLANNER_BIN ?? join(root, 'target', 'debug', 'planner');
+  const child = spawn(binary, ['serve'], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      PLANNER_ADDR: `127.0.0.1:${port}`,
+      PUBLIC_BASE_URL: base,
+      PASSWORD_HASH_MEMORY_KIB: '1024',
+      PASSWORD_HASH_ITERATIONS: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let logs = '';
+  child.stderr.on('data', (chunk) => { logs += chunk; });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const response = await fetch(`${base}/readyz`);
+      if (response.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`planner did not start:\n${logs}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { base, dir, logs: () => logs, stop: () => child.kill('SIGTERM') };
+}
+
+/** Debian's Chromium, headless, with the flags this machine needs. */
+export async function startBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), 'planner-chromium-'));
+  return chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Keeps a screenshot of a failed test under e2e/test-results. */
+export async function screenshotOnFailure(page, name, run) {
+  try {
+    await run();
+  } catch (error) {
+    const dir = join(import.meta.dirname, 'test-results');
+    mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true }).catch(() => {});
+    throw error;
+  }
+}
+
+export async function signUp(base, username) {
+  const password = 'correct horse battery staple';
+  const register = await fetch(`${base}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, email: `${username}@example.com`, password }),
+  });
+  if (register.status !== 201) throw new Error(`register: ${register.status}`);
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  return login.json();
+}
