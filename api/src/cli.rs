@@ -19,8 +19,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the API (applies pending migrations first).
-    Serve,
+    /// Serve the API (applies pending migrations first), with the background worker unless told otherwise.
+    Serve {
+        /// Leave greetings, reminders and alerts to separate `planner worker` processes.
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run only the background worker: the sweep that finds due deliveries, and sending them.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Check the database and every configured external service; exits non-zero if one fails.
@@ -30,7 +36,14 @@ pub enum Command {
 /// Runs a parsed command with a loaded configuration.
 pub async fn run(cli: Cli, config: Config) -> ExitCode {
     let result = match cli.command {
-        Command::Serve => serve(config).await,
+        Command::Serve { no_worker } => {
+            serve(Config {
+                run_worker: !no_worker,
+                ..config
+            })
+            .await
+        }
+        Command::Worker => worker(config).await,
         Command::Migrate => migrate(config).await,
         Command::Check => return check(config).await,
     };
@@ -48,6 +61,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(addr = %app.local_addr()?, "listening");
     app.run_until(shutdown_signal()).await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn worker(config: Config) -> anyhow::Result<()> {
+    let db = crate::db::connect(&config).await?;
+    crate::db::migrate(&db).await?;
+    let state = crate::state::AppState::new(config, db, Arc::new(SystemClock))?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(crate::jobs::run(state, stopped));
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    worker.await?;
     Ok(())
 }
 

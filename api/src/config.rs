@@ -110,6 +110,13 @@ pub struct Config {
     pub tmdb_requests_per_user_per_minute: u32,
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
+    /// How often each worker looks for deliveries that have come due.
+    pub sweep_interval: Duration,
+    /// How late a delivery missed while the service was down may still go out; older ones are skipped.
+    pub delivery_grace: Duration,
+    pub greetings_per_account_per_day: u32,
+    /// Whether this process runs the background worker (`serve --no-worker` turns it off).
+    pub run_worker: bool,
 }
 
 /// Every variable the application reads, for the README table and for `.env.example`.
@@ -137,6 +144,9 @@ pub const VARIABLES: &[&str] = &[
     "TMDB_USER_RATE_LIMIT_PER_MINUTE",
     "SMTP_URL",
     "MAIL_FROM",
+    "SWEEP_INTERVAL_SECONDS",
+    "DELIVERY_GRACE_HOURS",
+    "GREETINGS_PER_ACCOUNT_PER_DAY",
     "RUST_LOG",
 ];
 
@@ -369,6 +379,30 @@ impl Config {
                 "MAIL_FROM: `{mail_from}` is not an address such as \"Planner <planner@example.com>\""
             ));
         }
+        let sweep_secs = parse_or(
+            &get,
+            "SWEEP_INTERVAL_SECONDS",
+            Some(300u64),
+            &mut errors,
+            "a number of seconds",
+        );
+        if sweep_secs == Some(0) {
+            errors.push("SWEEP_INTERVAL_SECONDS: must be at least 1".to_owned());
+        }
+        let grace_hours = parse_or(
+            &get,
+            "DELIVERY_GRACE_HOURS",
+            Some(24u64),
+            &mut errors,
+            "a number of hours",
+        );
+        let greetings_cap = parse_or(
+            &get,
+            "GREETINGS_PER_ACCOUNT_PER_DAY",
+            Some(50u32),
+            &mut errors,
+            "a number",
+        );
 
         if !errors.is_empty() {
             return Err(ConfigError(errors));
@@ -411,6 +445,10 @@ impl Config {
             tmdb_requests_per_user_per_minute: tmdb_per_user.ok_or_else(missing)?,
             smtp_url,
             mail_from,
+            sweep_interval: Duration::from_secs(sweep_secs.ok_or_else(missing)?),
+            delivery_grace: Duration::from_secs(3600 * grace_hours.ok_or_else(missing)?),
+            greetings_per_account_per_day: greetings_cap.ok_or_else(missing)?,
+            run_worker: true,
         })
     }
 

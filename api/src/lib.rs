@@ -11,6 +11,7 @@ pub mod email;
 pub mod entity;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod repo;
 pub mod routes;
 pub mod startup;

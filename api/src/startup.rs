@@ -51,15 +51,28 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves (and, unless configured otherwise, runs the background worker) until `shutdown` completes, then lets
+    /// in-flight requests and the delivery in progress finish.
     ///
     /// # Errors
     /// When the server fails.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self
+            .state
+            .config
+            .run_worker
+            .then(|| tokio::spawn(crate::jobs::run(self.state.clone(), stopped)));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        // The worker finishes the delivery it is on, then stops with the server.
+        let _ = stop.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
+        served
     }
 }
 

@@ -10,6 +10,7 @@ mod m20261204_000005_create_tasks;
 mod m20261204_000006_create_birthdays;
 mod m20261204_000007_create_movie_alerts;
 mod m20261204_000008_create_email_tokens;
+mod m20261204_000009_create_notifications;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000006_create_birthdays::Migration),
             Box::new(m20261204_000007_create_movie_alerts::Migration),
             Box::new(m20261204_000008_create_email_tokens::Migration),
+            Box::new(m20261204_000009_create_notifications::Migration),
         ]
     }
 }

@@ -18,6 +18,10 @@ const VERIFY_TEXT: &str = include_str!("../../templates/verify_email.txt");
 const VERIFY_HTML: &str = include_str!("../../templates/verify_email.html");
 const RESET_TEXT: &str = include_str!("../../templates/password_reset.txt");
 const RESET_HTML: &str = include_str!("../../templates/password_reset.html");
+const TASK_TEXT: &str = include_str!("../../templates/task_reminder.txt");
+const TASK_HTML: &str = include_str!("../../templates/task_reminder.html");
+const RELEASE_TEXT: &str = include_str!("../../templates/release_alert.txt");
+const RELEASE_HTML: &str = include_str!("../../templates/release_alert.html");
 
 /// A message ready to send: subject and both parts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -134,6 +138,35 @@ pub fn password_reset(name: &str, link: &str, settings_url: &str) -> RenderedMes
         &[("name", &escape_html(name)), ("link", &escape_html(link))],
     );
     wrap("Reset your password", &text, &html, settings_url)
+}
+
+/// The reminder for a task; `when` reads like "on Friday, 18 December 2026 at 09:30".
+pub fn task_reminder(title: &str, when: &str, description: &str, settings_url: &str) -> RenderedMessage {
+    let text = fill(
+        TASK_TEXT,
+        &[("title", title), ("when", when), ("description", description)],
+    );
+    let html = fill(
+        TASK_HTML,
+        &[
+            ("title", &escape_html(title)),
+            ("when", &escape_html(when)),
+            ("description", &text_to_html(description)),
+        ],
+    );
+    wrap(&format!("Reminder: {}", single_line(title)), &text, &html, settings_url)
+}
+
+/// The alert for a movie release; `when` is "is out today" or "comes out in 7 days".
+pub fn release_alert(title: &str, when: &str, kind: &str, region: &str, settings_url: &str) -> RenderedMessage {
+    let slots = [("title", title), ("when", when), ("kind", kind), ("region", region)];
+    let text = fill(RELEASE_TEXT, &slots);
+    let escaped: Vec<(&str, String)> = slots.iter().map(|(k, v)| (*k, escape_html(v))).collect();
+    let html = fill(
+        RELEASE_HTML,
+        &escaped.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(),
+    );
+    wrap(&format!("{} {when}", single_line(title)), &text, &html, settings_url)
 }
 
 /// Header values must be one line: any line break a value smuggles in becomes a space.

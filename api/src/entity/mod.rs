@@ -4,6 +4,7 @@ pub mod birthday;
 pub mod email_token;
 pub mod login_attempt;
 pub mod movie_alert;
+pub mod notification;
 pub mod refresh_token;
 pub mod session;
 pub mod task;

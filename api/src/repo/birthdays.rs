@@ -6,7 +6,7 @@ use sea_orm::{
 };
 
 use super::pagination::Cursor;
-use crate::entity::birthday;
+use crate::entity::{birthday, user};
 
 /// The cursor key of a birthday in calendar order: `month * 100 + day`.
 pub fn cursor_of(birthday: &birthday::Model) -> Cursor {
@@ -65,4 +65,39 @@ pub async fn all_for_user(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec
         .order_by_asc(birthday::Column::Id)
         .all(db)
         .await
+}
+
+/// Birthdays with a greeting to send whose day is one of `days` (month, day), with their verified owners.
+pub async fn greeting_candidates(
+    db: &impl ConnectionTrait,
+    days: &[(i16, i16)],
+) -> Result<Vec<(birthday::Model, user::Model)>, DbErr> {
+    let mut on_days = Condition::any();
+    for (month, day) in days {
+        on_days = on_days.add(
+            Condition::all()
+                .add(birthday::Column::Month.eq(*month))
+                .add(birthday::Column::Day.eq(*day)),
+        );
+    }
+    let rows = birthday::Entity::find()
+        .find_also_related(user::Entity)
+        .filter(on_days)
+        .filter(birthday::Column::SendGreeting.eq(true))
+        .filter(birthday::Column::Email.is_not_null())
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(b, u)| Some((b, u?))).collect())
+}
+
+/// Birthdays whose owners asked for reminders, with their verified owners.
+pub async fn reminder_candidates(db: &impl ConnectionTrait) -> Result<Vec<(birthday::Model, user::Model)>, DbErr> {
+    let rows = birthday::Entity::find()
+        .find_also_related(user::Entity)
+        .filter(birthday::Column::RemindMeDaysBefore.ne("[]"))
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(b, u)| Some((b, u?))).collect())
 }

@@ -5,6 +5,7 @@ pub mod birthdays;
 pub mod email_tokens;
 pub mod login_attempts;
 pub mod movie_alerts;
+pub mod notifications;
 pub mod owned;
 pub mod pagination;
 pub mod sessions;

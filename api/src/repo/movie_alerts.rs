@@ -53,3 +53,25 @@ pub async fn find_by_tmdb_id(
         .one(db)
         .await
 }
+
+/// Alerts with a release date between two dates, with their verified owners.
+pub async fn release_candidates(
+    db: &impl ConnectionTrait,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<(movie_alert::Model, crate::entity::user::Model)>, DbErr> {
+    use crate::entity::user;
+    let in_window = |column: movie_alert::Column| sea_orm::Condition::all().add(column.gte(from)).add(column.lte(to));
+    let rows = movie_alert::Entity::find()
+        .find_also_related(user::Entity)
+        .filter(
+            sea_orm::Condition::any()
+                .add(in_window(movie_alert::Column::TheatricalDate))
+                .add(in_window(movie_alert::Column::DigitalDate))
+                .add(in_window(movie_alert::Column::PhysicalDate)),
+        )
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(a, u)| Some((a, u?))).collect())
+}

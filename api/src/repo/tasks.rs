@@ -194,3 +194,22 @@ pub async fn all_for_user(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec
         .all(db)
         .await
 }
+
+/// Open tasks with a reminder, due between two dates, with their verified owners.
+pub async fn reminder_candidates(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(task::Model, crate::entity::user::Model)>, DbErr> {
+    use crate::entity::user;
+    let rows = task::Entity::find()
+        .find_also_related(user::Entity)
+        .filter(task::Column::RemindBeforeMinutes.is_not_null())
+        .filter(task::Column::Completed.eq(false))
+        .filter(task::Column::DueDate.gte(from))
+        .filter(task::Column::DueDate.lte(to))
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(t, u)| Some((t, u?))).collect())
+}

@@ -8,6 +8,7 @@ pub mod export;
 pub mod health;
 pub mod me;
 pub mod movies;
+pub mod notifications;
 pub mod tasks;
 pub mod users;
 
@@ -35,6 +36,7 @@ use crate::state::AppState;
         (name = "me", description = "The caller's profile and account"),
         (name = "birthdays", description = "Birthdays, greetings and reminders"),
         (name = "movies", description = "TMDB search and movie release alerts"),
+        (name = "notifications", description = "The delivery log of greetings, reminders and alerts"),
         (name = "tasks", description = "To-dos with due dates, priorities, labels, reminders and recurrence"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -70,6 +72,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(agenda::router())
         .merge(export::router())
         .merge(account_email::router())
+        .merge(notifications::router())
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json` and kept in `openapi.yaml`.

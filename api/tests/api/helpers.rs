@@ -161,7 +161,10 @@ pub async fn spawn_app_on(
             env.insert((*key).to_owned(), (*value).to_owned());
         }
     }
-    let config = Config::from_lookup(|name| env.get(name).cloned()).expect("test configuration is valid");
+    // The background worker runs only where a test asks for it; others drive sweeps and deliveries themselves.
+    let run_worker = env.remove("TEST_RUN_WORKER").is_some();
+    let mut config = Config::from_lookup(|name| env.get(name).cloned()).expect("test configuration is valid");
+    config.run_worker = run_worker;
     let app = Application::build(config, clock.clone())
         .await
         .expect("application builds");
@@ -186,6 +189,7 @@ pub async fn spawn_app_on(
 }
 
 /// A logged-in user.
+#[derive(Clone)]
 pub struct Session {
     pub user_id: i64,
     pub access_token: String,
@@ -278,6 +282,15 @@ impl TestApp {
             access_token: body["access_token"].as_str().expect("access token").to_owned(),
             refresh_token: body["refresh_token"].as_str().expect("refresh token").to_owned(),
         }
+    }
+
+    /// Registers and logs in a user whose address counts as verified (as if they had clicked the emailed link).
+    pub async fn verified(&self, username: &str) -> Session {
+        let session = self.signed_up(username).await;
+        api::repo::users::mark_email_verified(&self.state.db, session.user_id, start_time())
+            .await
+            .unwrap();
+        session
     }
 
     pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {

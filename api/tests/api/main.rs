@@ -10,6 +10,7 @@ mod accounts;
 mod agenda;
 mod birthdays;
 mod cli;
+mod delivery;
 mod errors;
 mod fake_tmdb;
 mod health;

@@ -1,0 +1,138 @@
+//! Sending one outbox row: claim it, hand it to the mail server, settle it as sent, retried later, or failed.
+
+use chrono::Duration;
+
+use crate::email::mailer::{OutgoingEmail, SendError};
+use crate::entity::notification;
+use crate::repo;
+use crate::repo::notifications::{FAILED, PENDING, SENT, SKIPPED};
+use crate::state::AppState;
+
+/// A claimed delivery whose sender has not settled it within this time is taken over by another (the sender died).
+pub const LEASE_MINUTES: i64 = 10;
+/// Attempts before a temporarily failing delivery is given up.
+pub const MAX_ATTEMPTS: i32 = 8;
+const BATCH: u64 = 100;
+
+/// What became of one delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Another sender has it, or it is not due.
+    NotClaimed,
+    RetryLater,
+    Failed,
+}
+
+/// The Message-ID of a delivery: the same on every attempt, so a receiver can recognise a repeat.
+pub fn message_id(row: &notification::Model, host: &str) -> String {
+    let key: String = row
+        .dedupe_key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    format!("{key}@{host}")
+}
+
+/// The wait before attempt `attempts + 1`: one minute, doubling, at most an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 6)).unwrap_or(6);
+    Duration::minutes(2_i64.pow(exponent)).min(Duration::hours(1))
+}
+
+/// Delivers one outbox row if this caller can claim it.
+///
+/// # Errors
+/// Database failures; mail failures are recorded on the row instead.
+pub async fn deliver(state: &AppState, id: i64) -> anyhow::Result<Outcome> {
+    let now = state.clock.now();
+    let Some(row) = repo::notifications::claim(&state.db, id, now, Duration::minutes(LEASE_MINUTES)).await? else {
+        return Ok(Outcome::NotClaimed);
+    };
+    // Greetings go to other people: an account may send only so many a day, so it cannot be used for bulk mail.
+    if row.kind == "birthday_greeting" {
+        let sent =
+            repo::notifications::count_sent_since(&state.db, row.user_id, &row.kind, now - Duration::hours(24)).await?;
+        if sent >= u64::from(state.config.greetings_per_account_per_day) {
+            let note = "not sent: the account's daily limit of greetings was reached".to_owned();
+            repo::notifications::settle(&state.db, row.id, SKIPPED, None, Some(note), now).await?;
+            tracing::warn!(
+                notification.id = row.id,
+                user.id = row.user_id,
+                "greeting skipped: daily limit"
+            );
+            return Ok(Outcome::Failed);
+        }
+    }
+    let host = state.config.public_base_url.host_str().unwrap_or("planner").to_owned();
+    let email = OutgoingEmail {
+        message_id: message_id(&row, &host),
+        to: row.recipient.clone(),
+        from_name: row.from_name.clone(),
+        reply_to: row.reply_to.clone(),
+        subject: row.subject.clone(),
+        text: row.body_text.clone(),
+        html: row.body_html.clone(),
+    };
+    let result = state.mailer.send(&email).await;
+    let now = state.clock.now();
+    let (status, next, error, outcome) = match result {
+        Ok(()) => (SENT, None, None, Outcome::Sent),
+        Err(SendError::Transient(reply)) if row.attempts < MAX_ATTEMPTS => (
+            PENDING,
+            Some(now + backoff(row.attempts)),
+            Some(reply),
+            Outcome::RetryLater,
+        ),
+        Err(SendError::Transient(reply) | SendError::Permanent(reply)) => (FAILED, None, Some(reply), Outcome::Failed),
+    };
+    repo::notifications::settle(&state.db, row.id, status, next, error.clone(), now).await?;
+    match &outcome {
+        Outcome::Sent => tracing::info!(notification.id = row.id, notification.kind = %row.kind, "email sent"),
+        Outcome::RetryLater => tracing::warn!(
+            notification.id = row.id,
+            attempts = row.attempts,
+            error.cause = error.as_deref().unwrap_or(""),
+            "email will be retried"
+        ),
+        Outcome::Failed => tracing::warn!(
+            notification.id = row.id,
+            error.cause = error.as_deref().unwrap_or(""),
+            "email failed"
+        ),
+        Outcome::NotClaimed => {}
+    }
+    Ok(outcome)
+}
+
+/// Delivers everything that is due; returns how many were sent.
+///
+/// # Errors
+/// Database failures.
+pub async fn dispatch_due(state: &AppState) -> anyhow::Result<usize> {
+    let ids = repo::notifications::due(&state.db, state.clock.now(), Duration::minutes(LEASE_MINUTES), BATCH).await?;
+    let mut sent = 0;
+    for id in ids {
+        if deliver(state, id).await? == Outcome::Sent {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_one_minute_up_to_an_hour() {
+        let waits: Vec<i64> = (1..=9).map(|a| backoff(a).num_minutes()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
+}

@@ -1,0 +1,395 @@
+//! The sweep: finds every greeting, reminder and release alert that has come due, in each person's own time zone,
+//! and records it in the outbox under a key unique to its subject and occurrence.
+//!
+//! A delivery is due at a local time (09:00 for birthdays and releases). The sweep records what fell due between
+//! its look-back horizon and now: within the grace window it is sent late, before it it is logged as skipped. So a
+//! sweep after downtime catches up, and a sweep repeated, or run in several processes, records nothing twice.
+
+use chrono::{DateTime, Datelike as _, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::template::{Template, Values};
+use crate::email::templates;
+use crate::entity::user;
+use crate::repo;
+use crate::repo::notifications::{NewNotification, PENDING, SKIPPED};
+use crate::routes::birthdays::{birth_date, birthday_timezone, leap_rule, reminder_days};
+use crate::routes::movies::dated_releases;
+use crate::routes::users::user_timezone;
+use crate::state::AppState;
+
+/// How far behind the grace window the sweep still looks, to log what downtime made it miss.
+const SKIP_LOG_DAYS: i64 = 7;
+/// The local time birthday and release messages go out.
+const SEND_AT: NaiveTime = NaiveTime::from_hms_opt(9, 0, 0).expect("09:00 is a time");
+
+/// What one sweep recorded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub recorded: usize,
+    pub skipped: usize,
+}
+
+/// The moment a local wall-clock time happens; in a DST gap, the first valid moment after it.
+pub fn local_moment(date: NaiveDate, time: NaiveTime, zone: Tz) -> DateTime<Utc> {
+    let local = date.and_time(time);
+    zone.from_local_datetime(&local)
+        .earliest()
+        .or_else(|| zone.from_local_datetime(&(local + Duration::hours(1))).earliest())
+        .map_or_else(|| Utc.from_utc_datetime(&local), |at| at.with_timezone(&Utc))
+}
+
+/// Whether a delivery due at `due` is recorded now, and how: pending to send, or skipped as too late.
+fn classify(due: DateTime<Utc>, now: DateTime<Utc>, grace: Duration) -> Option<&'static str> {
+    if due > now || due <= now - grace - Duration::days(SKIP_LOG_DAYS) {
+        None
+    } else if due > now - grace {
+        Some(PENDING)
+    } else {
+        Some(SKIPPED)
+    }
+}
+
+/// Runs one sweep at the state's clock.
+///
+/// # Errors
+/// Database failures.
+pub async fn sweep(state: &AppState) -> anyhow::Result<SweepReport> {
+    let now = state.clock.now();
+    let grace = Duration::from_std(state.config.delivery_grace).unwrap_or(Duration::hours(24));
+    let mut report = SweepReport::default();
+    let mut record = async |new: NewNotification| -> anyhow::Result<()> {
+        let skipped = new.status == SKIPPED;
+        if repo::notifications::record(&state.db, new, now).await? {
+            report.recorded += 1;
+            report.skipped += usize::from(skipped);
+        }
+        Ok(())
+    };
+    for new in birthday_greetings(state, now, grace).await? {
+        record(new).await?;
+    }
+    for new in birthday_reminders(state, now, grace).await? {
+        record(new).await?;
+    }
+    for new in task_reminders(state, now, grace).await? {
+        record(new).await?;
+    }
+    for new in release_alerts(state, now, grace).await? {
+        record(new).await?;
+    }
+    if report.recorded > 0 {
+        tracing::info!(
+            sweep.recorded = report.recorded,
+            sweep.skipped = report.skipped,
+            "sweep recorded deliveries"
+        );
+    }
+    Ok(report)
+}
+
+/// The (month, day) pairs of every calendar date somewhere on Earth between `from` and `to`, with 29 February
+/// added when a common year's 28 February or 1 March is among them (leap-day birthdays are celebrated then).
+fn calendar_days(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<(i16, i16)> {
+    let mut days = Vec::new();
+    let mut date = (from - Duration::hours(12)).date_naive();
+    let last = (to + Duration::hours(14)).date_naive();
+    while date <= last {
+        let pair = (small(date.month()), small(date.day()));
+        if !days.contains(&pair) {
+            days.push(pair);
+        }
+        let leap = NaiveDate::from_ymd_opt(date.year(), 2, 29).is_some();
+        if !leap
+            && ((date.month(), date.day()) == (2, 28) || (date.month(), date.day()) == (3, 1))
+            && !days.contains(&(2, 29))
+        {
+            days.push((2, 29));
+        }
+        date = date.succ_opt().unwrap_or(last);
+        if date == NaiveDate::MAX {
+            break;
+        }
+    }
+    days
+}
+
+fn small(value: u32) -> i16 {
+    i16::try_from(value).unwrap_or(0)
+}
+
+fn display_date(date: NaiveDate) -> String {
+    date.format("%A, %-d %B %Y").to_string()
+}
+
+/// Greetings to the people themselves, at 09:00 in their own time zone.
+async fn birthday_greetings(
+    state: &AppState,
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> anyhow::Result<Vec<NewNotification>> {
+    let horizon = now - grace - Duration::days(SKIP_LOG_DAYS);
+    let candidates = repo::birthdays::greeting_candidates(&state.db, &calendar_days(horizon, now)).await?;
+    let settings_url = state.config.notification_settings_url();
+    let mut out = Vec::new();
+    for (birthday, owner) in candidates {
+        let Some(to) = birthday.email.clone() else { continue };
+        let zone = birthday_timezone(&birthday, &owner);
+        let date = birth_date(&birthday);
+        for year in [now.year() - 1, now.year()] {
+            let occurrence = date.in_year(year, leap_rule(&birthday));
+            if date.year.is_some_and(|born| year <= born) {
+                continue;
+            }
+            let due = local_moment(occurrence, SEND_AT, zone);
+            let Some(status) = classify(due, now, grace) else {
+                continue;
+            };
+            let (Ok(subject), Ok(message)) = (
+                Template::parse(&birthday.subject_template),
+                Template::parse(&birthday.message_template),
+            ) else {
+                continue;
+            };
+            let values = Values {
+                name: &birthday.name,
+                age: date.age_at(occurrence),
+                sender: &owner.display_name,
+            };
+            let rendered = templates::birthday_greeting(&subject, &message, &values, &settings_url);
+            out.push(NewNotification {
+                user_id: owner.id,
+                kind: "birthday_greeting",
+                dedupe_key: format!("birthday_greeting:{}:{occurrence}", birthday.id),
+                subject_id: birthday.id,
+                due_at: due,
+                recipient: to.clone(),
+                from_name: Some(owner.display_name.clone()),
+                reply_to: Some(owner.email.clone()),
+                subject: rendered.subject,
+                body_text: rendered.text,
+                body_html: rendered.html,
+                status,
+                note: None,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Reminders to the owner, at 09:00 in the owner's time zone, for each of `remind_me_days_before`.
+async fn birthday_reminders(
+    state: &AppState,
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> anyhow::Result<Vec<NewNotification>> {
+    let settings_url = state.config.notification_settings_url();
+    let mut out = Vec::new();
+    for (birthday, owner) in repo::birthdays::reminder_candidates(&state.db).await? {
+        let zone = user_timezone(&owner);
+        let date = birth_date(&birthday);
+        for days_before in reminder_days(&birthday) {
+            for year in [now.year() - 1, now.year(), now.year() + 1] {
+                let occurrence = date.in_year(year, leap_rule(&birthday));
+                let remind_on = occurrence - Duration::days(i64::from(days_before));
+                let due = local_moment(remind_on, SEND_AT, zone);
+                let Some(status) = classify(due, now, grace) else {
+                    continue;
+                };
+                let greeting_to = birthday.email.as_deref().filter(|_| birthday.send_greeting);
+                let rendered = templates::birthday_reminder(
+                    &birthday.name,
+                    occurrence,
+                    i64::from(days_before),
+                    date.age_at(occurrence),
+                    greeting_to,
+                    &settings_url,
+                );
+                out.push(owner_message(
+                    &owner,
+                    "birthday_reminder",
+                    format!("birthday_reminder:{}:{occurrence}:{days_before}", birthday.id),
+                    birthday.id,
+                    due,
+                    rendered,
+                    status,
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reminders `remind_before_minutes` before a task's due date and time (09:00 when it has no time).
+async fn task_reminders(state: &AppState, now: DateTime<Utc>, grace: Duration) -> anyhow::Result<Vec<NewNotification>> {
+    let settings_url = state.config.notification_settings_url();
+    let horizon = now - grace - Duration::days(SKIP_LOG_DAYS);
+    let from = (horizon - Duration::days(1)).date_naive();
+    let to = (now + Duration::days(30)).date_naive();
+    let mut out = Vec::new();
+    for (task, owner) in repo::tasks::reminder_candidates(&state.db, from, to).await? {
+        let (Some(due_date), Some(minutes)) = (task.due_date, task.remind_before_minutes) else {
+            continue;
+        };
+        let time = task
+            .due_time
+            .as_deref()
+            .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok())
+            .unwrap_or(SEND_AT);
+        let due_moment = local_moment(due_date, time, user_timezone(&owner));
+        let remind_at = due_moment - Duration::minutes(i64::from(minutes));
+        let Some(status) = classify(remind_at, now, grace) else {
+            continue;
+        };
+        let when = match &task.due_time {
+            Some(t) => format!("on {} at {t}", display_date(due_date)),
+            None => format!("on {}", display_date(due_date)),
+        };
+        let rendered = templates::task_reminder(&task.title, &when, &task.description, &settings_url);
+        let key = format!(
+            "task_reminder:{}:{}:{}:{minutes}",
+            task.id,
+            due_date,
+            task.due_time.as_deref().unwrap_or("-")
+        );
+        out.push(owner_message(
+            &owner,
+            "task_reminder",
+            key,
+            task.id,
+            remind_at,
+            rendered,
+            status,
+        ));
+    }
+    Ok(out)
+}
+
+/// Alerts on the release day of each tracked type in the alert's region, and `notify_days_before` days ahead.
+async fn release_alerts(state: &AppState, now: DateTime<Utc>, grace: Duration) -> anyhow::Result<Vec<NewNotification>> {
+    let settings_url = state.config.notification_settings_url();
+    let horizon = now - grace - Duration::days(SKIP_LOG_DAYS);
+    let from = (horizon - Duration::days(1)).date_naive();
+    let to = (now + Duration::days(62)).date_naive();
+    let mut out = Vec::new();
+    for (alert, owner) in repo::movie_alerts::release_candidates(&state.db, from, to).await? {
+        let zone = user_timezone(&owner);
+        for (kind, date) in dated_releases(&alert) {
+            let mut moments = vec![(0, date)];
+            if let Some(days) = alert.notify_days_before.filter(|d| *d > 0) {
+                moments.push((days, date - Duration::days(i64::from(days))));
+            }
+            for (days_before, on) in moments {
+                let due = local_moment(on, SEND_AT, zone);
+                let Some(status) = classify(due, now, grace) else {
+                    continue;
+                };
+                let when = if days_before == 0 {
+                    "is out today".to_owned()
+                } else {
+                    format!("comes out in {days_before} days, on {}", display_date(date))
+                };
+                let rendered =
+                    templates::release_alert(&alert.title, &when, kind.as_str(), &alert.region, &settings_url);
+                let key = format!("release:{}:{}:{date}:{days_before}", alert.id, kind.as_str());
+                out.push(owner_message(
+                    &owner,
+                    "release_alert",
+                    key,
+                    alert.id,
+                    due,
+                    rendered,
+                    status,
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn owner_message(
+    owner: &user::Model,
+    kind: &'static str,
+    dedupe_key: String,
+    subject_id: i64,
+    due_at: DateTime<Utc>,
+    rendered: templates::RenderedMessage,
+    status: &'static str,
+) -> NewNotification {
+    NewNotification {
+        user_id: owner.id,
+        kind,
+        dedupe_key,
+        subject_id,
+        due_at,
+        recipient: owner.email.clone(),
+        from_name: None,
+        reply_to: None,
+        subject: rendered.subject,
+        body_text: rendered.text,
+        body_html: rendered.html,
+        status,
+        note: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn nine_oclock_happens_at_the_right_moment_in_far_apart_zones_and_on_dst_days() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        assert_eq!(
+            local_moment(day, SEND_AT, chrono_tz::Pacific::Kiritimati),
+            utc("2026-12-04T19:00:00Z")
+        );
+        assert_eq!(
+            local_moment(day, SEND_AT, chrono_tz::Pacific::Pago_Pago),
+            utc("2026-12-05T20:00:00Z")
+        );
+        let dst_start = NaiveDate::from_ymd_opt(2027, 3, 14).unwrap();
+        assert_eq!(
+            local_moment(dst_start, SEND_AT, chrono_tz::America::New_York),
+            utc("2027-03-14T13:00:00Z")
+        );
+        let in_the_gap = NaiveTime::from_hms_opt(2, 30, 0).unwrap();
+        assert_eq!(
+            local_moment(dst_start, in_the_gap, chrono_tz::America::New_York),
+            utc("2027-03-14T07:30:00Z")
+        );
+    }
+
+    #[test]
+    fn late_deliveries_are_sent_within_the_grace_window_and_skipped_after_it() {
+        let now = utc("2026-12-05T12:00:00Z");
+        let grace = Duration::hours(24);
+        assert_eq!(classify(now + Duration::seconds(1), now, grace), None, "not yet due");
+        assert_eq!(classify(now, now, grace), Some(PENDING));
+        assert_eq!(classify(now - Duration::hours(23), now, grace), Some(PENDING));
+        assert_eq!(classify(now - Duration::hours(25), now, grace), Some(SKIPPED));
+        assert_eq!(
+            classify(now - Duration::days(9), now, grace),
+            None,
+            "beyond the log horizon"
+        );
+    }
+
+    #[test]
+    fn the_sweep_covers_every_zone_and_leap_day_birthdays_in_common_years() {
+        // At noon UTC it is 28 February from UTC-12 to 1 March 02:00 in UTC+14.
+        let days = calendar_days(utc("2027-02-28T12:00:00Z"), utc("2027-02-28T12:00:00Z"));
+        assert!(days.contains(&(2, 28)) && days.contains(&(3, 1)), "{days:?}");
+        assert!(
+            days.contains(&(2, 29)),
+            "leap-day birthdays are celebrated on one of those in a common year"
+        );
+        assert!(!days.contains(&(2, 27)) && !days.contains(&(3, 2)), "{days:?}");
+        let leap = calendar_days(utc("2028-02-28T12:00:00Z"), utc("2028-02-28T13:00:00Z"));
+        assert!(leap.contains(&(2, 29)), "in a leap year 29 February is itself a date");
+    }
+}

@@ -1,0 +1,226 @@
+//! Queries on `notifications`, the outbox: recording each delivery once, claiming it for sending, and its log.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _,
+    QueryOrder as _, QuerySelect as _, TryInsertResult,
+};
+
+use super::pagination::Cursor;
+use crate::entity::notification;
+
+pub const PENDING: &str = "pending";
+pub const SENDING: &str = "sending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+pub const SKIPPED: &str = "skipped";
+
+/// A delivery to record.
+pub struct NewNotification {
+    pub user_id: i64,
+    pub kind: &'static str,
+    pub dedupe_key: String,
+    pub subject_id: i64,
+    pub due_at: DateTime<Utc>,
+    pub recipient: String,
+    pub from_name: Option<String>,
+    pub reply_to: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    /// `pending` to send, `skipped` for one missed by more than the grace window.
+    pub status: &'static str,
+    pub note: Option<String>,
+}
+
+/// Records a delivery unless its key is already there; `true` when this call recorded it.
+pub async fn record(db: &impl ConnectionTrait, new: NewNotification, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let row = notification::ActiveModel {
+        user_id: Set(new.user_id),
+        kind: Set(new.kind.to_owned()),
+        dedupe_key: Set(new.dedupe_key),
+        subject_id: Set(new.subject_id),
+        due_at: Set(new.due_at),
+        recipient: Set(new.recipient),
+        from_name: Set(new.from_name),
+        reply_to: Set(new.reply_to),
+        subject: Set(new.subject.chars().take(300).collect()),
+        body_text: Set(new.body_text),
+        body_html: Set(new.body_html),
+        status: Set(new.status.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_at: Set(None),
+        sent_at: Set(None),
+        last_error: Set(new.note),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let result = notification::Entity::insert(row)
+        .on_conflict_do_nothing_on([notification::Column::DedupeKey])
+        .exec_without_returning(db)
+        .await?;
+    Ok(matches!(result, TryInsertResult::Inserted(1)))
+}
+
+/// Takes a delivery for sending: a pending one that is due, or one whose sender vanished (claimed longer ago than
+/// `lease`). Only one caller can win; `None` for everyone else.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+) -> Result<Option<notification::Model>, DbErr> {
+    let claimable = Condition::any()
+        .add(
+            Condition::all()
+                .add(notification::Column::Status.eq(PENDING))
+                .add(notification::Column::NextAttemptAt.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(notification::Column::Status.eq(SENDING))
+                .add(notification::Column::ClaimedAt.lt(now - lease)),
+        );
+    let result = notification::Entity::update_many()
+        .col_expr(notification::Column::Status, Expr::val(SENDING))
+        .col_expr(notification::Column::ClaimedAt, Expr::val(now))
+        .col_expr(
+            notification::Column::Attempts,
+            Expr::col(notification::Column::Attempts).add(1),
+        )
+        .filter(notification::Column::Id.eq(id))
+        .filter(claimable)
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Ok(None);
+    }
+    notification::Entity::find_by_id(id).one(db).await
+}
+
+/// Ids of deliveries ready to send, oldest first.
+pub async fn due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    limit: u64,
+) -> Result<Vec<i64>, DbErr> {
+    let ready = Condition::any()
+        .add(
+            Condition::all()
+                .add(notification::Column::Status.eq(PENDING))
+                .add(notification::Column::NextAttemptAt.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(notification::Column::Status.eq(SENDING))
+                .add(notification::Column::ClaimedAt.lt(now - lease)),
+        );
+    notification::Entity::find()
+        .select_only()
+        .column(notification::Column::Id)
+        .filter(ready)
+        .order_by_asc(notification::Column::NextAttemptAt)
+        .order_by_asc(notification::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Settles a claimed delivery: sent, retried later, or failed for good.
+pub async fn settle(
+    db: &impl ConnectionTrait,
+    id: i64,
+    status: &str,
+    next_attempt_at: Option<DateTime<Utc>>,
+    error: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = notification::Entity::update_many()
+        .col_expr(notification::Column::Status, Expr::val(status))
+        .col_expr(notification::Column::LastError, Expr::val(error))
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::Status.eq(SENDING));
+    if status == SENT {
+        update = update.col_expr(notification::Column::SentAt, Expr::val(Some(now)));
+    }
+    if let Some(at) = next_attempt_at {
+        update = update.col_expr(notification::Column::NextAttemptAt, Expr::val(at));
+    }
+    update.exec(db).await.map(drop)
+}
+
+/// Puts one of the user's deliveries back in the queue, to be sent as soon as possible; `false` when there is no
+/// such delivery or it is being sent right now.
+pub async fn requeue(db: &impl ConnectionTrait, user_id: i64, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let result = notification::Entity::update_many()
+        .col_expr(notification::Column::Status, Expr::val(PENDING))
+        .col_expr(notification::Column::NextAttemptAt, Expr::val(now))
+        .col_expr(notification::Column::LastError, Expr::val(None::<String>))
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::UserId.eq(user_id))
+        .filter(notification::Column::Status.ne(SENDING))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub fn cursor_of(row: &notification::Model) -> Cursor {
+    Cursor {
+        sort: "-due_at".to_owned(),
+        key: serde_json::json!(row.due_at.to_rfc3339()),
+        id: row.id,
+    }
+}
+
+/// One page of the user's delivery log, latest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    cursor: Option<&Cursor>,
+    limit: u64,
+) -> Result<Vec<notification::Model>, DbErr> {
+    let mut query = notification::Entity::find().filter(notification::Column::UserId.eq(user_id));
+    if let Some((at, id)) = cursor.and_then(|c| Some((c.key.as_str()?.parse::<DateTime<Utc>>().ok()?, c.id))) {
+        query = query.filter(
+            Condition::any().add(notification::Column::DueAt.lt(at)).add(
+                Condition::all()
+                    .add(notification::Column::DueAt.eq(at))
+                    .add(notification::Column::Id.lt(id)),
+            ),
+        );
+    }
+    query
+        .order_by_desc(notification::Column::DueAt)
+        .order_by_desc(notification::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await
+}
+
+pub async fn find(db: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<Option<notification::Model>, DbErr> {
+    notification::Entity::find_by_id(id)
+        .filter(notification::Column::UserId.eq(user_id))
+        .one(db)
+        .await
+}
+
+/// How many messages of a kind the user's account has sent since a moment.
+pub async fn count_sent_since(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    kind: &str,
+    since: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait as _;
+    notification::Entity::find()
+        .filter(notification::Column::UserId.eq(user_id))
+        .filter(notification::Column::Kind.eq(kind))
+        .filter(notification::Column::Status.eq(SENT))
+        .filter(notification::Column::SentAt.gt(since))
+        .count(db)
+        .await
+}

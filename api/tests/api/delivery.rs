@@ -1,0 +1,371 @@
+//! Greetings, reminders and alerts: sent on the right day in the right time zone, once, through a real SMTP
+//! conversation, with retries, catch-up after downtime, and the delivery log.
+
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, assert_problem, spawn_app_with};
+use crate::on_both_databases;
+use crate::smtp_server::{Mode, SmtpServer};
+
+on_both_databases!(
+    a_greeting_goes_out_at_nine_in_the_persons_time_zone_exactly_once,
+    nine_oclock_is_right_in_pago_pago_and_on_a_dst_day_in_new_york,
+    leap_day_birthdays_are_greeted_by_their_rule,
+    downtime_within_the_grace_window_catches_up_and_longer_downtime_skips,
+    reminders_go_to_verified_owners_only,
+    temporary_failures_retry_and_permanent_ones_fail_with_the_reply,
+    concurrent_sweeps_and_senders_deliver_each_message_once,
+    the_worker_in_serve_sends_without_being_asked,
+);
+
+fn at(text: &str) -> DateTime<Utc> {
+    text.parse().unwrap()
+}
+
+async fn app_with_smtp(backend: Backend, smtp: &SmtpServer, extra: &[(&str, &str)]) -> TestApp {
+    let url = smtp.url();
+    let mut overrides = vec![
+        ("SMTP_URL", url.as_str()),
+        ("MAIL_FROM", "Planner <planner@planner.test>"),
+    ];
+    overrides.extend_from_slice(extra);
+    spawn_app_with(backend, &overrides).await
+}
+
+async fn sweep_and_send(app: &TestApp) -> usize {
+    api::jobs::sweep::sweep(&app.state).await.unwrap();
+    api::jobs::deliver::dispatch_due(&app.state).await.unwrap()
+}
+
+async fn add_birthday(app: &TestApp, token: &str, body: Value) -> Value {
+    let (status, birthday) = app
+        .call(Method::POST, "/api/v1/birthdays", Some(token), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{birthday}");
+    birthday
+}
+
+async fn log(app: &TestApp, token: &str) -> Vec<Value> {
+    let (status, page) = app.call(Method::GET, "/api/v1/notifications", Some(token), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+async fn a_greeting_goes_out_at_nine_in_the_persons_time_zone_exactly_once(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(backend, &smtp, &[]).await;
+    let ann = app.verified("ann").await;
+    app.call(
+        Method::PATCH,
+        "/api/v1/me",
+        Some(&ann.access_token),
+        Some(json!({"display_name": "Ann Lee", "timezone": "Europe/Berlin"})),
+    )
+    .await;
+    let bo = add_birthday(
+        &app,
+        &ann.access_token,
+        json!({"name": "Bo", "month": 12, "day": 5, "year": 1990, "email": "bo@example.com", "send_greeting": true,
+               "timezone": "Pacific/Kiritimati", "remind_me_days_before": [], "subject": "Happy {age}th, {name}!",
+               "message": "Dear {name},\n\nall the best!\n\n{sender}"}),
+    )
+    .await;
+    // 09:00 on 5 December in Kiritimati (UTC+14) is 19:00 UTC on 4 December.
+    app.clock.set(at("2026-12-04T18:59:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 0);
+    app.clock.set(at("2026-12-04T19:00:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 1);
+    for _ in 0..3 {
+        assert_eq!(sweep_and_send(&app).await, 0, "swept again, nothing is sent twice");
+    }
+    let received = smtp.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].rcpt_to, ["<bo@example.com>"]);
+    let message = received[0].parsed();
+    assert_eq!(message.subject(), Some("Happy 36th, Bo!"));
+    let from = message.from().and_then(|f| f.first()).unwrap();
+    assert_eq!(
+        (from.name(), from.address()),
+        (Some("Ann Lee"), Some("planner@planner.test"))
+    );
+    assert_eq!(
+        message.reply_to().and_then(|r| r.first()).and_then(|a| a.address()),
+        Some("ann@example.com")
+    );
+    assert_eq!(
+        message.message_id(),
+        Some(format!("birthday_greeting.{}.2026-12-05@planner.test", bo["id"]).as_str())
+    );
+    assert!(
+        message
+            .body_text(0)
+            .unwrap()
+            .replace("\r\n", "\n")
+            .starts_with("Dear Bo,\n\nall the best!\n\nAnn Lee")
+    );
+    assert!(message.body_html(0).unwrap().contains("<p>all the best!</p>"));
+    assert!(
+        message
+            .body_text(0)
+            .unwrap()
+            .contains("http://planner.test/account#notifications"),
+        "a link to the settings"
+    );
+
+    let ann = app.logged_in("ann").await;
+    let entries = log(&app, &ann.access_token).await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        (
+            entries[0]["kind"].as_str(),
+            entries[0]["status"].as_str(),
+            entries[0]["recipient"].as_str(),
+            entries[0]["attempts"].as_i64()
+        ),
+        (Some("birthday_greeting"), Some("sent"), Some("bo@example.com"), Some(1))
+    );
+    assert_eq!(entries[0]["due_at"], "2026-12-04T19:00:00Z");
+
+    let mallory = app.verified("mallory").await;
+    assert!(log(&app, &mallory.access_token).await.is_empty());
+    let response = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/notifications/{}/resend", entries[0]["id"]),
+            Some(&mallory.access_token),
+            None,
+        )
+        .await;
+    assert_problem(response, StatusCode::NOT_FOUND).await;
+    let (status, queued) = app
+        .call(
+            Method::POST,
+            &format!("/api/v1/notifications/{}/resend", entries[0]["id"]),
+            Some(&ann.access_token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, queued["status"].as_str()),
+        (StatusCode::ACCEPTED, Some("pending"))
+    );
+    assert_eq!(api::jobs::deliver::dispatch_due(&app.state).await.unwrap(), 1);
+    let again = smtp.received();
+    assert_eq!(again.len(), 2, "a resend on request");
+    assert_eq!(
+        again[1].parsed().message_id(),
+        again[0].parsed().message_id(),
+        "the same message, recognisably"
+    );
+}
+
+async fn nine_oclock_is_right_in_pago_pago_and_on_a_dst_day_in_new_york(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(backend, &smtp, &[]).await;
+    let ann = app.verified("ann").await;
+    let t = &ann.access_token;
+    add_birthday(&app, t, json!({"name": "Pago", "month": 12, "day": 5, "email": "p@example.com", "send_greeting": true, "timezone": "Pacific/Pago_Pago", "remind_me_days_before": []})).await;
+    add_birthday(&app, t, json!({"name": "York", "month": 3, "day": 14, "email": "y@example.com", "send_greeting": true, "timezone": "America/New_York", "remind_me_days_before": []})).await;
+    // 09:00 on 5 December in Pago Pago (UTC-11) is 20:00 UTC that day.
+    app.clock.set(at("2026-12-05T19:59:59Z"));
+    assert_eq!(sweep_and_send(&app).await, 0);
+    app.clock.set(at("2026-12-05T20:00:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 1);
+    // Daylight saving time starts at 02:00 on 14 March 2027 in New York: 09:00 EDT is 13:00 UTC, not 14:00.
+    app.clock.set(at("2027-03-14T12:59:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 0);
+    app.clock.set(at("2027-03-14T13:00:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 1);
+    let recipients: Vec<_> = smtp.received().iter().map(|m| m.rcpt_to[0].clone()).collect();
+    assert_eq!(recipients, ["<p@example.com>", "<y@example.com>"]);
+}
+
+async fn leap_day_birthdays_are_greeted_by_their_rule(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(backend, &smtp, &[]).await;
+    let ann = app.verified("ann").await;
+    let t = &ann.access_token;
+    add_birthday(&app, t, json!({"name": "Feb", "month": 2, "day": 29, "email": "feb@example.com", "send_greeting": true, "timezone": "UTC", "remind_me_days_before": []})).await;
+    add_birthday(&app, t, json!({"name": "Mar", "month": 2, "day": 29, "leap_day_rule": "mar1", "email": "mar@example.com", "send_greeting": true, "timezone": "UTC", "remind_me_days_before": []})).await;
+    app.clock.set(at("2027-02-28T09:00:00Z"));
+    sweep_and_send(&app).await;
+    app.clock.set(at("2027-03-01T09:00:00Z"));
+    sweep_and_send(&app).await;
+    app.clock.set(at("2028-02-29T09:00:00Z"));
+    sweep_and_send(&app).await;
+    let sent: Vec<(String, String)> = smtp
+        .received()
+        .iter()
+        .map(|m| {
+            (
+                m.rcpt_to[0].clone(),
+                m.parsed()
+                    .message_id()
+                    .unwrap()
+                    .split('@')
+                    .next()
+                    .unwrap()
+                    .rsplit('.')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("<feb@example.com>".to_owned(), "2027-02-28".to_owned()),
+            ("<mar@example.com>".to_owned(), "2027-03-01".to_owned()),
+            ("<feb@example.com>".to_owned(), "2028-02-29".to_owned()),
+            ("<mar@example.com>".to_owned(), "2028-02-29".to_owned()),
+        ]
+    );
+}
+
+async fn downtime_within_the_grace_window_catches_up_and_longer_downtime_skips(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(backend, &smtp, &[]).await;
+    let ann = app.verified("ann").await;
+    let t = &ann.access_token;
+    add_birthday(&app, t, json!({"name": "Soon", "month": 12, "day": 10, "email": "soon@example.com", "send_greeting": true, "timezone": "UTC", "remind_me_days_before": []})).await;
+    add_birthday(&app, t, json!({"name": "Later", "month": 12, "day": 12, "email": "later@example.com", "send_greeting": true, "timezone": "UTC", "remind_me_days_before": []})).await;
+    // Down from before 09:00 on the 10th until 14:00: the greeting goes out on the first sweep, 5 hours late.
+    app.clock.set(at("2026-12-10T14:00:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 1);
+    // Down from the 11th until 10:00 on the 13th: the 12th's greeting is 25 hours late, so it is skipped.
+    app.clock.set(at("2026-12-13T10:00:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 0);
+    let ann = app.logged_in("ann").await;
+    let entries = log(&app, &ann.access_token).await;
+    let statuses: Vec<_> = entries
+        .iter()
+        .map(|e| (e["recipient"].as_str().unwrap(), e["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [("later@example.com", "skipped"), ("soon@example.com", "sent")]
+    );
+    assert_eq!(smtp.received().len(), 1);
+}
+
+async fn reminders_go_to_verified_owners_only(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(backend, &smtp, &[]).await;
+    let ann = app.verified("ann").await;
+    let eve = app.signed_up("eve").await;
+    app.call(
+        Method::PATCH,
+        "/api/v1/me",
+        Some(&ann.access_token),
+        Some(json!({"timezone": "Asia/Tokyo"})),
+    )
+    .await;
+    let body = json!({"name": "Bo", "month": 12, "day": 24, "year": 2000, "remind_me_days_before": [7, 0], "email": "bo@example.com", "send_greeting": true, "timezone": "Asia/Tokyo"});
+    add_birthday(&app, &ann.access_token, body.clone()).await;
+    add_birthday(&app, &eve.access_token, body).await;
+    let (_, task) = app
+        .call(Method::POST, "/api/v1/tasks", Some(&ann.access_token), Some(json!({"title": "Buy a gift", "due_date": "2026-12-17", "due_time": "18:00", "remind_before_minutes": 60})))
+        .await;
+    // 09:00 on 17 December in Tokyo is 00:00 UTC: the 7-day reminder. The task reminder is due at 17:00 Tokyo time.
+    app.clock.set(at("2026-12-17T00:00:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 1);
+    app.clock.set(at("2026-12-17T08:00:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 1);
+    let received = smtp.received();
+    assert_eq!(received.len(), 2, "nothing for eve, whose address is not verified");
+    assert_eq!(received[0].rcpt_to, ["<ann@example.com>"]);
+    assert_eq!(received[0].parsed().subject(), Some("Bo's birthday is in 7 days"));
+    assert!(received[0].parsed().body_text(0).unwrap().contains("(turning 26)"));
+    assert_eq!(received[1].parsed().subject(), Some("Reminder: Buy a gift"));
+    assert!(
+        received[1].parsed().body_text(0).unwrap().contains("at 18:00"),
+        "{task}"
+    );
+}
+
+async fn temporary_failures_retry_and_permanent_ones_fail_with_the_reply(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(backend, &smtp, &[]).await;
+    let ann = app.verified("ann").await;
+    add_birthday(&app, &ann.access_token, json!({"name": "Bo", "month": 12, "day": 5, "email": "bo@example.com", "send_greeting": true, "timezone": "UTC", "remind_me_days_before": []})).await;
+    app.clock.set(at("2026-12-05T09:00:00Z"));
+    smtp.set_mode(Mode::TryLater);
+    assert_eq!(sweep_and_send(&app).await, 0);
+    let ann = app.logged_in("ann").await;
+    let entry = &log(&app, &ann.access_token).await[0];
+    assert_eq!(
+        (entry["status"].as_str(), entry["attempts"].as_i64()),
+        (Some("pending"), Some(1))
+    );
+    assert!(entry["last_error"].as_str().unwrap().contains("451"), "{entry}");
+    smtp.set_mode(Mode::Accept);
+    assert_eq!(
+        api::jobs::deliver::dispatch_due(&app.state).await.unwrap(),
+        0,
+        "not before the backoff"
+    );
+    app.clock.advance(chrono::Duration::minutes(1));
+    assert_eq!(api::jobs::deliver::dispatch_due(&app.state).await.unwrap(), 1);
+    assert_eq!(smtp.received().len(), 1);
+
+    add_birthday(&app, &ann.access_token, json!({"name": "Gone", "month": 12, "day": 6, "email": "gone@example.com", "send_greeting": true, "timezone": "UTC", "remind_me_days_before": []})).await;
+    app.clock.set(at("2026-12-06T09:00:00Z"));
+    smtp.set_mode(Mode::Refuse);
+    assert_eq!(sweep_and_send(&app).await, 0);
+    let ann = app.logged_in("ann").await;
+    let entry = &log(&app, &ann.access_token).await[0];
+    assert_eq!(entry["status"], "failed");
+    assert!(entry["last_error"].as_str().unwrap().contains("550"), "{entry}");
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(
+        api::jobs::deliver::dispatch_due(&app.state).await.unwrap(),
+        0,
+        "a permanent failure is not retried"
+    );
+    assert_eq!(smtp.refused(), 2);
+}
+
+async fn concurrent_sweeps_and_senders_deliver_each_message_once(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(backend, &smtp, &[("GREETINGS_PER_ACCOUNT_PER_DAY", "1000")]).await;
+    let owners = [app.verified("ann").await, app.verified("bob").await];
+    for i in 0..40 {
+        let owner = &owners[i % 2];
+        let body = json!({"name": format!("p{i}"), "month": 12, "day": 5, "email": format!("p{i}@example.com"), "send_greeting": true, "timezone": "UTC", "remind_me_days_before": []});
+        add_birthday(&app, &owner.access_token, body).await;
+    }
+    app.clock.set(at("2026-12-05T09:30:00Z"));
+    let sweeps = futures::future::join_all((0..4).map(|_| api::jobs::sweep::sweep(&app.state))).await;
+    let recorded: usize = sweeps.into_iter().map(|r| r.unwrap().recorded).sum();
+    assert_eq!(recorded, 40, "four sweeps at once record each greeting once");
+    let senders = futures::future::join_all((0..4).map(|_| api::jobs::deliver::dispatch_due(&app.state))).await;
+    let sent: usize = senders.into_iter().map(|r| r.unwrap()).sum();
+    assert_eq!(sent, 40);
+    let mut recipients: Vec<_> = smtp.received().iter().map(|m| m.rcpt_to[0].clone()).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(
+        (smtp.received().len(), recipients.len()),
+        (40, 40),
+        "every message once"
+    );
+}
+
+async fn the_worker_in_serve_sends_without_being_asked(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(
+        backend,
+        &smtp,
+        &[("TEST_RUN_WORKER", "1"), ("SWEEP_INTERVAL_SECONDS", "1")],
+    )
+    .await;
+    let ann = app.verified("ann").await;
+    add_birthday(&app, &ann.access_token, json!({"name": "Bo", "month": 12, "day": 4, "email": "bo@example.com", "send_greeting": true, "timezone": "UTC", "remind_me_days_before": []})).await;
+    // The test clock says 12:00 on 4 December, three hours after the greeting was due.
+    let received = smtp.wait_for(1, 15).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].rcpt_to, ["<bo@example.com>"]);
+}
