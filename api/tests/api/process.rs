@@ -11,6 +11,9 @@ use crate::helpers::{PASSWORD, free_port};
 struct Server {
     child: Child,
     base: String,
+    /// Everything the process wrote to stderr, read as it comes so the pipe never fills and blocks it.
+    logs: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Server {
@@ -36,9 +39,24 @@ async fn start(dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
     for (key, value) in env {
         command.env(key, value);
     }
+    let mut child = command.spawn().unwrap();
+    let logs = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stderr = child.stderr.take().unwrap();
+    let sink = logs.clone();
+    let reader = std::thread::spawn(move || {
+        let mut chunk = [0u8; 8192];
+        while let Ok(n) = stderr.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&chunk[..n]));
+        }
+    });
     let server = Server {
-        child: command.spawn().unwrap(),
+        child,
         base: format!("http://127.0.0.1:{port}"),
+        logs,
+        reader: Some(reader),
     };
     let deadline = Instant::now() + Duration::from_secs(20);
     while !reqwest::get(format!("{}/readyz", server.base))
@@ -58,8 +76,10 @@ fn stop_with_sigterm(server: &mut Server) -> (std::process::ExitStatus, String) 
         .unwrap();
     assert!(status.success());
     let exit = server.child.wait().unwrap();
-    let mut logs = String::new();
-    server.child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    if let Some(reader) = server.reader.take() {
+        reader.join().unwrap();
+    }
+    let logs = server.logs.lock().unwrap().clone();
     (exit, logs)
 }
 
