@@ -16,6 +16,9 @@ on_both_databases!(
     search_ignores_case_beyond_ascii,
     fields_a_client_may_not_set_are_refused_on_birthdays_and_alerts,
     upcoming_birthdays_page_with_a_cursor,
+    every_list_validates_limit_and_cursor,
+    more_invalid_task_fields_are_named,
+    daily_weekly_and_yearly_tasks_recur_through_the_api,
 );
 
 async fn nul_characters_are_refused_naming_the_field(backend: Backend) {
@@ -364,4 +367,120 @@ async fn upcoming_birthdays_page_with_a_cursor(backend: Backend) {
         }
     }
     assert_eq!(names, ["p0", "p1", "p2", "p3", "p4", "p5", "p6"]);
+}
+
+async fn every_list_validates_limit_and_cursor(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t = app.signed_up("ann").await.access_token;
+    for list in [
+        "/api/v1/tasks",
+        "/api/v1/birthdays",
+        "/api/v1/birthdays/upcoming",
+        "/api/v1/movie-alerts",
+        "/api/v1/notifications",
+    ] {
+        for (query, field) in [
+            ("limit=0", "limit"),
+            ("limit=201", "limit"),
+            ("limit=-1", "limit"),
+            ("cursor=bm90LWEtY3Vyc29y", "cursor"),
+        ] {
+            let response = app
+                .request(Method::GET, &format!("{list}?{query}"), Some(&t), None)
+                .await;
+            let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+            assert_eq!(invalid_fields(&problem), [field], "{list}?{query}");
+        }
+    }
+    let response = app
+        .request(Method::GET, "/api/v1/birthdays/upcoming?days=-1", Some(&t), None)
+        .await;
+    assert_eq!(
+        invalid_fields(&assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["days"]
+    );
+    // A cursor from one list does not page another.
+    for i in 0..3 {
+        app.call(
+            Method::POST,
+            "/api/v1/birthdays",
+            Some(&t),
+            Some(json!({"name": format!("b{i}"), "month": 1, "day": 1})),
+        )
+        .await;
+    }
+    let (_, page) = app.call(Method::GET, "/api/v1/birthdays?limit=1", Some(&t), None).await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let response = app
+        .request(Method::GET, &format!("/api/v1/tasks?cursor={cursor}"), Some(&t), None)
+        .await;
+    assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+}
+
+async fn more_invalid_task_fields_are_named(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t = app.signed_up("ann").await.access_token;
+    let many: Vec<String> = (0..21).map(|i| format!("l{i}")).collect();
+    for (body, field) in [
+        (json!({"title": "t", "labels": many}), "labels"),
+        (
+            json!({"title": "t", "due_date": "2026-12-05", "recurrence": {"frequency": "daily", "interval": 366}}),
+            "recurrence.interval",
+        ),
+        (json!({"title": "t", "labels": "work"}), "labels"),
+        (json!({"title": "t", "completed": "yes"}), "completed"),
+    ] {
+        let (status, problem) = app
+            .call(Method::POST, "/api/v1/tasks", Some(&t), Some(body.clone()))
+            .await;
+        assert_eq!(
+            (status, invalid_fields(&problem)),
+            (StatusCode::UNPROCESSABLE_ENTITY, vec![field.to_owned()]),
+            "{body}"
+        );
+    }
+    for (query, field) in [
+        (format!("q={}", "x".repeat(201)), "q"),
+        ("label=a%22b".to_owned(), "label"),
+        ("overdue=maybe".to_owned(), "overdue"),
+    ] {
+        let response = app
+            .request(Method::GET, &format!("/api/v1/tasks?{query}"), Some(&t), None)
+            .await;
+        assert_eq!(
+            invalid_fields(&assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await),
+            [field],
+            "{query}"
+        );
+    }
+}
+
+async fn daily_weekly_and_yearly_tasks_recur_through_the_api(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t = app.signed_up("ann").await.access_token;
+    for (frequency, interval, due, next) in [
+        ("daily", 3, "2026-12-30", "2027-01-02"),
+        ("weekly", 2, "2026-12-28", "2027-01-11"),
+        ("yearly", 1, "2028-02-29", "2029-02-28"),
+    ] {
+        let body =
+            json!({"title": frequency, "due_date": due, "recurrence": {"frequency": frequency, "interval": interval}});
+        let (_, task) = app.call(Method::POST, "/api/v1/tasks", Some(&t), Some(body)).await;
+        app.call(
+            Method::PATCH,
+            &format!("/api/v1/tasks/{}", task["id"]),
+            Some(&t),
+            Some(json!({"completed": true})),
+        )
+        .await;
+        let (_, open) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/tasks?status=open&q={frequency}"),
+                Some(&t),
+                None,
+            )
+            .await;
+        assert_eq!(open["items"][0]["due_date"], next, "{frequency}");
+    }
 }

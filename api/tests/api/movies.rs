@@ -19,6 +19,7 @@ on_both_databases!(
     a_long_retry_after_pauses_all_tmdb_calls_instead_of_hammering,
     tmdb_backed_requests_are_limited_per_account,
     a_duplicate_alert_is_409_even_while_tmdb_is_down,
+    alert_pages_have_no_gaps_or_repeats_while_alerts_are_added,
 );
 
 async fn app_with_tmdb(backend: Backend, server: &wiremock::MockServer) -> TestApp {
@@ -456,4 +457,46 @@ async fn a_duplicate_alert_is_409_even_while_tmdb_is_down(backend: Backend) {
         (status, invalid_fields(&problem)),
         (StatusCode::CONFLICT, vec!["tmdb_id".to_owned()])
     );
+}
+
+async fn alert_pages_have_no_gaps_or_repeats_while_alerts_are_added(backend: Backend) {
+    let tmdb = fake_tmdb::start().await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(r"^/movie/[0-9]+$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fake_tmdb::dune_details()))
+        .mount(&tmdb)
+        .await;
+    let app = app_with_tmdb(backend, &tmdb).await;
+    let t = app.signed_up("ann").await.access_token;
+    for id in 1..=7 {
+        assert_eq!(
+            track(&app, &t, json!({"tmdb_id": id, "release_types": ["digital"]}))
+                .await
+                .0,
+            StatusCode::CREATED
+        );
+    }
+    let mut seen = vec![];
+    let mut url = "/api/v1/movie-alerts?limit=3".to_owned();
+    let mut next_id = 100;
+    loop {
+        let (status, page) = app.call(Method::GET, &url, Some(&t), None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["tmdb_id"].as_i64().unwrap()),
+        );
+        track(&app, &t, json!({"tmdb_id": next_id, "release_types": ["digital"]})).await;
+        next_id += 1;
+        match page["next_cursor"].as_str() {
+            Some(cursor) => url = format!("/api/v1/movie-alerts?limit=3&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no repeats: {seen:?}");
+    assert!((1..=7).all(|id| seen.contains(&id)), "no gaps: {seen:?}");
 }
