@@ -155,6 +155,9 @@ async fn delete_me(
     let user = current_user(&state, auth).await?;
     check_password(&state, &user, "password", &body.password).await?;
     repo::users::delete(&state.db, user.id).await?;
+    // Everything else went with the account through ON DELETE CASCADE; the attempt counter is keyed by name.
+    let key = crate::auth::lockout::account_key(Some(user.id), &user.username);
+    repo::login_attempts::clear(&state.db, &key).await?;
     tracing::info!(user.id = user.id, "account deleted");
     Ok(StatusCode::NO_CONTENT)
 }
