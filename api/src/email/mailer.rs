@@ -130,7 +130,15 @@ impl Mailer for SmtpMailer {
         let message = build_message(&self.from, email)?;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+            // 530/534/535/538 are about our credentials, not the message: fixing the configuration makes them pass.
+            Err(e)
+                if e.is_permanent()
+                    && !e
+                        .status()
+                        .is_some_and(|code| ["530", "534", "535", "538"].contains(&code.to_string().as_str())) =>
+            {
+                Err(SendError::Permanent(e.to_string()))
+            }
             // 4xx replies, refused connections, timeouts and TLS trouble may all pass.
             Err(e) => Err(SendError::Transient(e.to_string())),
         }

@@ -116,9 +116,24 @@ pub async fn deliver(state: &AppState, id: i64) -> anyhow::Result<Outcome> {
 /// # Errors
 /// Database failures.
 pub async fn dispatch_due(state: &AppState) -> anyhow::Result<usize> {
+    dispatch_due_until(state, None).await
+}
+
+/// Like [`dispatch_due`], but stops between two messages once `stop` turns true, so a shutting-down worker only
+/// finishes the message it is on.
+///
+/// # Errors
+/// Database failures.
+pub async fn dispatch_due_until(
+    state: &AppState,
+    stop: Option<&tokio::sync::watch::Receiver<bool>>,
+) -> anyhow::Result<usize> {
     let ids = repo::notifications::due(&state.db, state.clock.now(), Duration::minutes(LEASE_MINUTES), BATCH).await?;
     let mut sent = 0;
     for id in ids {
+        if stop.is_some_and(|stop| *stop.borrow()) {
+            break;
+        }
         if deliver(state, id).await? == Outcome::Sent {
             sent += 1;
         }

@@ -29,7 +29,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 tracing::error!(error.cause = format!("{e:#}"), "sweep failed");
             }
         }
-        if let Err(e) = deliver::dispatch_due(&state).await {
+        if let Err(e) = deliver::dispatch_due_until(&state, Some(&stop)).await {
             tracing::error!(error.cause = format!("{e:#}"), "dispatch failed");
         }
         tokio::select! {

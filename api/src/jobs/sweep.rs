@@ -30,12 +30,16 @@ pub struct SweepReport {
     pub skipped: usize,
 }
 
-/// The moment a local wall-clock time happens; in a DST gap, the first valid moment after it.
+/// The moment a local wall-clock time happens; in a DST gap, the first half hour that exists after it.
 pub fn local_moment(date: NaiveDate, time: NaiveTime, zone: Tz) -> DateTime<Utc> {
     let local = date.and_time(time);
-    zone.from_local_datetime(&local)
-        .earliest()
-        .or_else(|| zone.from_local_datetime(&(local + Duration::hours(1))).earliest())
+    // Gaps are 30 or 60 minutes (120 at most in history): step forward to the first time that exists.
+    [0, 30, 60, 90, 120]
+        .into_iter()
+        .find_map(|minutes| {
+            zone.from_local_datetime(&(local + Duration::minutes(minutes)))
+                .earliest()
+        })
         .map_or_else(|| Utc.from_utc_datetime(&local), |at| at.with_timezone(&Utc))
 }
 
@@ -58,11 +62,16 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<SweepReport> {
     let now = state.clock.now();
     let grace = Duration::from_std(state.config.delivery_grace).unwrap_or(Duration::hours(24));
     let mut report = SweepReport::default();
+    // One row that cannot be recorded is logged and the others still are; the next sweep tries it again.
     let mut record = async |new: NewNotification| -> anyhow::Result<()> {
         let skipped = new.status == SKIPPED;
-        if repo::notifications::record(&state.db, new, now).await? {
-            report.recorded += 1;
-            report.skipped += usize::from(skipped);
+        match repo::notifications::record(&state.db, new, now).await {
+            Ok(true) => {
+                report.recorded += 1;
+                report.skipped += usize::from(skipped);
+            }
+            Ok(false) => {}
+            Err(e) => tracing::error!(error.cause = %e, "recording a delivery failed"),
         }
         Ok(())
     };
@@ -136,7 +145,8 @@ async fn birthday_greetings(
         let Some(to) = birthday.email.clone() else { continue };
         let zone = birthday_timezone(&birthday, &owner);
         let date = birth_date(&birthday);
-        for year in [now.year() - 1, now.year()] {
+        // Three years, because 09:00 on 1 January east of UTC+9 comes while the UTC year is still the old one.
+        for year in [now.year() - 1, now.year(), now.year() + 1] {
             let occurrence = date.in_year(year, leap_rule(&birthday));
             if date.year.is_some_and(|born| year <= born) {
                 continue;
@@ -160,7 +170,8 @@ async fn birthday_greetings(
             out.push(NewNotification {
                 user_id: owner.id,
                 kind: "birthday_greeting",
-                dedupe_key: format!("birthday_greeting:{}:{occurrence}", birthday.id),
+                // Keyed by year, not date: changing the 29 February rule must not greet twice in one year.
+                dedupe_key: format!("birthday_greeting:{}:{year}", birthday.id),
                 subject_id: birthday.id,
                 due_at: due,
                 recipient: to.clone(),
@@ -190,6 +201,9 @@ async fn birthday_reminders(
         let date = birth_date(&birthday);
         for days_before in reminder_days(&birthday) {
             for year in [now.year() - 1, now.year(), now.year() + 1] {
+                if date.year.is_some_and(|born| year <= born) {
+                    continue;
+                }
                 let occurrence = date.in_year(year, leap_rule(&birthday));
                 let remind_on = occurrence - Duration::days(i64::from(days_before));
                 let due = local_moment(remind_on, SEND_AT, zone);
@@ -208,7 +222,7 @@ async fn birthday_reminders(
                 out.push(owner_message(
                     &owner,
                     "birthday_reminder",
-                    format!("birthday_reminder:{}:{occurrence}:{days_before}", birthday.id),
+                    format!("birthday_reminder:{}:{year}:{days_before}", birthday.id),
                     birthday.id,
                     due,
                     rendered,
@@ -358,9 +372,10 @@ mod tests {
             utc("2027-03-14T13:00:00Z")
         );
         let in_the_gap = NaiveTime::from_hms_opt(2, 30, 0).unwrap();
+        // 02:30 does not exist that night: the clocks jump from 02:00 to 03:00 EDT, 07:00 UTC.
         assert_eq!(
             local_moment(dst_start, in_the_gap, chrono_tz::America::New_York),
-            utc("2027-03-14T07:30:00Z")
+            utc("2027-03-14T07:00:00Z")
         );
     }
 

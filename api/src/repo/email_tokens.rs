@@ -87,3 +87,20 @@ pub async fn consume(
         .one(db)
         .await
 }
+
+/// Spends every unused token of a purpose for a user, once one of them has done its job.
+pub async fn void_unused(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    purpose: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    email_token::Entity::update_many()
+        .col_expr(email_token::Column::UsedAt, Expr::val(now))
+        .filter(email_token::Column::UserId.eq(user_id))
+        .filter(email_token::Column::Purpose.eq(purpose))
+        .filter(email_token::Column::UsedAt.is_null())
+        .exec(db)
+        .await
+        .map(drop)
+}

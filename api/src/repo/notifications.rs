@@ -153,16 +153,23 @@ pub async fn settle(
     update.exec(db).await.map(drop)
 }
 
-/// Puts one of the user's deliveries back in the queue, to be sent as soon as possible; `false` when there is no
-/// such delivery or it is being sent right now.
+/// Puts one of the user's deliveries back in the queue with a fresh set of attempts; `false` when there is no such
+/// delivery, it is being sent right now, or it is a greeting that already went out (a greeting goes to someone else,
+/// so it is never repeated on request).
 pub async fn requeue(db: &impl ConnectionTrait, user_id: i64, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
     let result = notification::Entity::update_many()
         .col_expr(notification::Column::Status, Expr::val(PENDING))
         .col_expr(notification::Column::NextAttemptAt, Expr::val(now))
+        .col_expr(notification::Column::Attempts, Expr::val(0))
         .col_expr(notification::Column::LastError, Expr::val(None::<String>))
         .filter(notification::Column::Id.eq(id))
         .filter(notification::Column::UserId.eq(user_id))
         .filter(notification::Column::Status.ne(SENDING))
+        .filter(
+            Condition::any()
+                .add(notification::Column::Kind.ne("birthday_greeting"))
+                .add(notification::Column::Status.ne(SENT)),
+        )
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)

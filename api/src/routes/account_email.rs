@@ -149,11 +149,17 @@ async fn request_email_verification(
     responses(
         (status = 200, description = "The address is verified", body = UserResponse),
         (status = 422, description = "The token is unknown, used, expired, or for an address the account no longer has", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn confirm_email_verification(
     State(state): State<AppState>,
+    client: ClientInfo,
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<ApiJson<UserResponse>, ApiError> {
+    state
+        .rate_limiter
+        .check("verify-email-confirm", Client::address(client.ip), state.clock.now())
+        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     let invalid = || ApiError::field("token", "is invalid or has expired; request a new link");
     let now = state.clock.now();
     let token = repo::email_tokens::consume(&state.db, VERIFY_EMAIL, &hash_token(&body.token), now)
@@ -222,14 +228,19 @@ async fn request_password_reset(
     responses(
         (status = 204, description = "The password is changed and every session has ended"),
         (status = 422, description = "The token is invalid or expired, or the new password is not acceptable", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn confirm_password_reset(
     State(state): State<AppState>,
+    client: ClientInfo,
     ApiJson(body): ApiJson<PasswordResetConfirm>,
 ) -> Result<StatusCode, ApiError> {
+    state
+        .rate_limiter
+        .check("password-reset-confirm", Client::address(client.ip), state.clock.now())
+        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
     // Checked first, so that a weak password does not spend the token.
     let password = NewPassword::parse(&body.new_password).map_err(|m| ApiError::field("new_password", m))?;
-    let hash = state.passwords.hash(password.expose()).await?;
     let invalid = || ApiError::field("token", "is invalid or has expired; request a new link");
     let now = state.clock.now();
     let token = repo::email_tokens::consume(&state.db, PASSWORD_RESET, &hash_token(&body.token), now)
@@ -241,7 +252,10 @@ async fn confirm_password_reset(
     if user.email_normalized != token.email {
         return Err(invalid());
     }
+    // Hashed only for a valid token, so the endpoint cannot be used to make the server hash at will.
+    let hash = state.passwords.hash(password.expose()).await?;
     repo::users::set_password_hash(&state.db, user.id, hash, now).await?;
+    repo::email_tokens::void_unused(&state.db, user.id, PASSWORD_RESET, now).await?;
     let ended = repo::sessions::revoke_other_sessions(&state.db, user.id, None, now).await?;
     tracing::info!(user.id = user.id, sessions.ended = ended, "password reset");
     Ok(StatusCode::NO_CONTENT)

@@ -94,14 +94,16 @@ async fn list_notifications(
     )))
 }
 
-/// Send a message again (a failed, skipped or already sent one), as soon as a worker gets to it.
+/// Send a message again, as soon as a worker gets to it: any failed or skipped one, and reminders and alerts that
+/// were sent (greetings go to other people, so a sent greeting is not repeated).
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/resend", tag = "notifications", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Notification id")),
     responses(
         (status = 202, description = "Queued; the log shows when it has gone", body = NotificationResponse),
         (status = 401, description = "Missing or invalid access token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The caller has no such notification", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "It is being sent right now", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It is being sent right now, or is a greeting that already went out", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many resends", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn resend_notification(
     State(state): State<AppState>,
