@@ -27,6 +27,12 @@ impl MigrationTrait for Migration {
                     .col(string_len(Users::Language, 35).default("en"))
                     // Bumped to replace the calendar-feed URL; the URL itself is derived, never stored.
                     .col(integer(Users::CalendarFeedVersion).default(0))
+                    // What the planner may email the user about; greetings are set per birthday.
+                    .col(boolean(Users::NotifyBirthdayReminders).default(true))
+                    .col(boolean(Users::NotifyTaskReminders).default(true))
+                    .col(boolean(Users::NotifyReleaseAlerts).default(true))
+                    // `HH:MM` in the user's time zone for a daily digest; none when null.
+                    .col(string_len_null(Users::DigestTime, 5))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .col(timestamp_with_time_zone(Users::UpdatedAt))
                     .to_owned(),
@@ -54,6 +60,10 @@ pub enum Users {
     Region,
     Language,
     CalendarFeedVersion,
+    NotifyBirthdayReminders,
+    NotifyTaskReminders,
+    NotifyReleaseAlerts,
+    DigestTime,
     CreatedAt,
     UpdatedAt,
 }

@@ -162,6 +162,14 @@ pub fn check_date(date: chrono::NaiveDate) -> Result<chrono::NaiveDate, String> 
     }
 }
 
+/// Parses a wall-clock time `HH:MM`.
+pub fn parse_clock_time(raw: &str) -> Result<String, String> {
+    match chrono::NaiveTime::parse_from_str(raw, "%H:%M") {
+        Ok(time) if raw.len() == 5 => Ok(time.format("%H:%M").to_string()),
+        _ => Err("must be HH:MM, such as 07:30".to_owned()),
+    }
+}
+
 /// Parses a display name: 1 to 100 characters, no control characters.
 pub fn parse_display_name(raw: &str) -> Result<String, String> {
     let trimmed = raw.trim();

@@ -22,6 +22,8 @@ const TASK_TEXT: &str = include_str!("../../templates/task_reminder.txt");
 const TASK_HTML: &str = include_str!("../../templates/task_reminder.html");
 const RELEASE_TEXT: &str = include_str!("../../templates/release_alert.txt");
 const RELEASE_HTML: &str = include_str!("../../templates/release_alert.html");
+const DIGEST_TEXT: &str = include_str!("../../templates/digest.txt");
+const DIGEST_HTML: &str = include_str!("../../templates/digest.html");
 
 /// A message ready to send: subject and both parts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
@@ -167,6 +169,24 @@ pub fn release_alert(title: &str, when: &str, kind: &str, region: &str, settings
         &escaped.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(),
     );
     wrap(&format!("{} {when}", single_line(title)), &text, &html, settings_url)
+}
+
+/// The daily digest: one line per task, birthday or release.
+pub fn digest(day: &str, lines: &[String], settings_url: &str) -> RenderedMessage {
+    let text_items = lines.iter().map(|l| format!("- {l}")).collect::<Vec<_>>().join("\n");
+    let html_items = lines
+        .iter()
+        .map(|l| format!("<li>{}</li>", escape_html(l)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let text = fill(DIGEST_TEXT, &[("day", day), ("items", &text_items)]);
+    let html = fill(DIGEST_HTML, &[("day", &escape_html(day)), ("items", &html_items)]);
+    wrap(
+        &format!("Your plan for {}", single_line(day)),
+        &text,
+        &html,
+        settings_url,
+    )
 }
 
 /// Header values must be one line: any line break a value smuggles in becomes a space.

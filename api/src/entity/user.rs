@@ -21,6 +21,11 @@ pub struct Model {
     /// BCP 47 language tag for movie titles and overviews.
     pub language: String,
     pub calendar_feed_version: i32,
+    pub notify_birthday_reminders: bool,
+    pub notify_task_reminders: bool,
+    pub notify_release_alerts: bool,
+    /// `HH:MM` local time of the daily digest; `None` when the user wants none.
+    pub digest_time: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

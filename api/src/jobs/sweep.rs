@@ -87,6 +87,9 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<SweepReport> {
     for new in release_alerts(state, now, grace).await? {
         record(new).await?;
     }
+    for new in digests(state, now, grace).await? {
+        record(new).await?;
+    }
     if report.recorded > 0 {
         tracing::info!(
             sweep.recorded = report.recorded,
@@ -197,6 +200,9 @@ async fn birthday_reminders(
     let settings_url = state.config.notification_settings_url();
     let mut out = Vec::new();
     for (birthday, owner) in repo::birthdays::reminder_candidates(&state.db).await? {
+        if !owner.notify_birthday_reminders {
+            continue;
+        }
         let zone = user_timezone(&owner);
         let date = birth_date(&birthday);
         for days_before in reminder_days(&birthday) {
@@ -242,6 +248,9 @@ async fn task_reminders(state: &AppState, now: DateTime<Utc>, grace: Duration) -
     let to = (now + Duration::days(30)).date_naive();
     let mut out = Vec::new();
     for (task, owner) in repo::tasks::reminder_candidates(&state.db, from, to).await? {
+        if !owner.notify_task_reminders {
+            continue;
+        }
         let (Some(due_date), Some(minutes)) = (task.due_date, task.remind_before_minutes) else {
             continue;
         };
@@ -287,6 +296,9 @@ async fn release_alerts(state: &AppState, now: DateTime<Utc>, grace: Duration) -
     let to = (now + Duration::days(62)).date_naive();
     let mut out = Vec::new();
     for (alert, owner) in repo::movie_alerts::release_candidates(&state.db, from, to).await? {
+        if !owner.notify_release_alerts {
+            continue;
+        }
         let zone = user_timezone(&owner);
         for (kind, date) in dated_releases(&alert) {
             let mut moments = vec![(0, date)];
@@ -317,6 +329,60 @@ async fn release_alerts(state: &AppState, now: DateTime<Utc>, grace: Duration) -
                 ));
             }
         }
+    }
+    Ok(out)
+}
+
+/// The daily digest at the user's chosen time: today's and overdue tasks, and the coming week's birthdays and
+/// releases. A day with nothing to report sends nothing.
+async fn digests(state: &AppState, now: DateTime<Utc>, grace: Duration) -> anyhow::Result<Vec<NewNotification>> {
+    let settings_url = state.config.notification_settings_url();
+    let mut out = Vec::new();
+    for owner in repo::users::digest_candidates(&state.db).await? {
+        let Some(time) = owner
+            .digest_time
+            .as_deref()
+            .and_then(|t| NaiveTime::parse_from_str(t, "%H:%M").ok())
+        else {
+            continue;
+        };
+        let zone = user_timezone(&owner);
+        let today = now.with_timezone(&zone).date_naive();
+        // Only today's digest: after downtime it goes out late the same day, but yesterday's plan is old news.
+        let day = today;
+        let due = local_moment(day, time, zone);
+        let key = format!("digest:{}:{day}", owner.id);
+        // Building a digest reads the user's plan: skip that once today's is recorded.
+        if classify(due, now, grace) != Some(PENDING) || repo::notifications::exists(&state.db, &key).await? {
+            continue;
+        }
+        let everything_before = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(day);
+        let open_tasks: Vec<_> = repo::tasks::due_between(&state.db, owner.id, everything_before, day)
+            .await?
+            .into_iter()
+            .filter(|t| !t.completed)
+            .collect();
+        let birthdays = repo::birthdays::all_for_user(&state.db, owner.id).await?;
+        let alerts = repo::movie_alerts::all_for_user(&state.db, owner.id).await?;
+        let coming = crate::routes::agenda::agenda_items(Vec::new(), &birthdays, &alerts, day, day + Duration::days(7));
+        if open_tasks.is_empty() && coming.is_empty() {
+            continue;
+        }
+        let mut lines = Vec::new();
+        for t in &open_tasks {
+            let overdue = if t.due_date.is_some_and(|d| d < day) {
+                " (overdue)"
+            } else {
+                ""
+            };
+            lines.push(format!("Task: {}{overdue}", t.title));
+        }
+        for item in &coming {
+            let age = item.age.map(|a| format!(", turning {a}")).unwrap_or_default();
+            lines.push(format!("{}: {}{age}", item.date.format("%a %-d %b"), item.title));
+        }
+        let rendered = templates::digest(&display_date(day), &lines, &settings_url);
+        out.push(owner_message(&owner, "digest", key, owner.id, due, rendered, PENDING));
     }
     Ok(out)
 }

@@ -231,3 +231,13 @@ pub async fn count_sent_since(
         .count(db)
         .await
 }
+
+/// Whether a delivery with this key is recorded.
+pub async fn exists(db: &impl ConnectionTrait, dedupe_key: &str) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait as _;
+    Ok(notification::Entity::find()
+        .filter(notification::Column::DedupeKey.eq(dedupe_key))
+        .count(db)
+        .await?
+        > 0)
+}

@@ -31,6 +31,10 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>)
         region: Set(new.region),
         language: Set("en".to_owned()),
         calendar_feed_version: Set(0),
+        notify_birthday_reminders: Set(true),
+        notify_task_reminders: Set(true),
+        notify_release_alerts: Set(true),
+        digest_time: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -64,6 +68,11 @@ pub struct ProfileChanges {
     pub timezone: Option<String>,
     pub region: Option<String>,
     pub language: Option<String>,
+    pub notify_birthday_reminders: Option<bool>,
+    pub notify_task_reminders: Option<bool>,
+    pub notify_release_alerts: Option<bool>,
+    /// `Some(None)` turns the digest off.
+    pub digest_time: Option<Option<String>>,
 }
 
 pub async fn update_profile(
@@ -96,6 +105,18 @@ pub async fn update_profile(
     }
     if let Some(language) = changes.language {
         active.language = Set(language);
+    }
+    if let Some(on) = changes.notify_birthday_reminders {
+        active.notify_birthday_reminders = Set(on);
+    }
+    if let Some(on) = changes.notify_task_reminders {
+        active.notify_task_reminders = Set(on);
+    }
+    if let Some(on) = changes.notify_release_alerts {
+        active.notify_release_alerts = Set(on);
+    }
+    if let Some(time) = changes.digest_time {
+        active.digest_time = Set(time);
     }
     active.updated_at = Set(now);
     active.update(db).await
@@ -148,4 +169,13 @@ pub async fn mark_email_verified(db: &impl ConnectionTrait, user_id: i64, now: D
     .update(db)
     .await
     .map(drop)
+}
+
+/// Verified accounts that asked for a daily digest.
+pub async fn digest_candidates(db: &impl ConnectionTrait) -> Result<Vec<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::DigestTime.is_not_null())
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
+        .all(db)
+        .await
 }

@@ -9,7 +9,9 @@ use utoipa_axum::routes;
 
 use super::users::{UserResponse, current_user};
 use crate::auth::AuthUser;
-use crate::domain::{Email, FieldError, NewPassword, parse_display_name, parse_language, parse_region, parse_timezone};
+use crate::domain::{
+    Email, FieldError, NewPassword, parse_clock_time, parse_display_name, parse_language, parse_region, parse_timezone,
+};
 use crate::entity::user;
 use crate::error::{ApiError, Problem};
 use crate::http::ApiJson;
@@ -25,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Profile changes; absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"display_name": "Ann Lee", "timezone": "Europe/Berlin", "region": "DE"}))]
+#[schema(example = json!({"display_name": "Ann Lee", "timezone": "Europe/Berlin", "region": "DE", "notifications": {"digest_time": "07:30", "release_alerts": false}}))]
 pub struct UpdateMeRequest {
     pub display_name: Option<String>,
     /// Changing the address marks it unverified again.
@@ -36,6 +38,21 @@ pub struct UpdateMeRequest {
     pub region: Option<String>,
     /// Language for movie titles and overviews, such as `en` or `pt-BR`.
     pub language: Option<String>,
+    /// What the planner emails about; absent fields stay as they are.
+    pub notifications: Option<UpdateNotificationSettings>,
+}
+
+/// Changes to the notification settings.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateNotificationSettings {
+    pub birthday_reminders: Option<bool>,
+    pub task_reminders: Option<bool>,
+    pub release_alerts: Option<bool>,
+    /// `HH:MM`, or `null` to turn the digest off.
+    #[serde(default, deserialize_with = "crate::http::json::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub digest_time: Option<Option<String>>,
 }
 
 /// A password change.
@@ -107,7 +124,18 @@ async fn update_me(
         }),
         region: check("region", body.region.as_ref(), &parse_region),
         language: check("language", body.language.as_ref(), &parse_language),
+        notify_birthday_reminders: body.notifications.as_ref().and_then(|n| n.birthday_reminders),
+        notify_task_reminders: body.notifications.as_ref().and_then(|n| n.task_reminders),
+        notify_release_alerts: body.notifications.as_ref().and_then(|n| n.release_alerts),
+        digest_time: None,
     };
+    let mut changes = changes;
+    if let Some(digest) = body.notifications.as_ref().and_then(|n| n.digest_time.clone()) {
+        match digest.as_deref().map(parse_clock_time).transpose() {
+            Ok(time) => changes.digest_time = Some(time),
+            Err(message) => errors.push(FieldError::new("notifications.digest_time", message)),
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

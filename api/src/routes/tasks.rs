@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{DateTime, Datelike as _, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -243,13 +243,6 @@ fn parse_description(raw: &str) -> Result<String, String> {
     }
 }
 
-fn parse_due_time(raw: &str) -> Result<String, String> {
-    match NaiveTime::parse_from_str(raw, "%H:%M") {
-        Ok(time) if raw.len() == 5 => Ok(time.format("%H:%M").to_string()),
-        _ => Err("must be HH:MM, such as 09:30".to_owned()),
-    }
-}
-
 fn parse_label(raw: &str) -> Result<String, String> {
     let label = raw.trim().to_lowercase();
     let len = label.chars().count();
@@ -309,7 +302,7 @@ impl TaskChanges<'_> {
 
     fn due_time(&mut self, raw: Option<&str>) {
         self.task.due_time = match raw {
-            Some(raw) => self.check("due_time", parse_due_time(raw)),
+            Some(raw) => self.check("due_time", crate::domain::parse_clock_time(raw)),
             None => None,
         };
     }

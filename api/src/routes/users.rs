@@ -33,7 +33,8 @@ pub fn local_now(state: &AppState, user: &user::Model) -> chrono::DateTime<chron
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": 1, "username": "ann", "email": "ann@example.com", "email_verified": false, "display_name": "Ann",
-    "timezone": "Europe/Berlin", "region": "DE", "language": "de", "created_at": "2026-12-04T09:00:00Z"
+    "timezone": "Europe/Berlin", "region": "DE", "language": "de",
+    "notifications": {"birthday_reminders": true, "task_reminders": true, "release_alerts": true, "digest_time": "07:30"}, "created_at": "2026-12-04T09:00:00Z"
 }))]
 pub struct UserResponse {
     pub id: i64,
@@ -47,7 +48,19 @@ pub struct UserResponse {
     pub region: String,
     /// BCP 47 language for movie titles and overviews.
     pub language: String,
+    pub notifications: NotificationSettings,
     pub created_at: DateTime<Utc>,
+}
+
+/// What the planner emails the user about (greetings to other people are set per birthday).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationSettings {
+    pub birthday_reminders: bool,
+    pub task_reminders: bool,
+    pub release_alerts: bool,
+    /// `HH:MM` in the user's time zone for a daily digest of today's and overdue tasks and the coming week's
+    /// birthdays and releases; `null` for none.
+    pub digest_time: Option<String>,
 }
 
 impl From<user::Model> for UserResponse {
@@ -61,6 +74,12 @@ impl From<user::Model> for UserResponse {
             timezone: user.timezone,
             region: user.region,
             language: user.language,
+            notifications: NotificationSettings {
+                birthday_reminders: user.notify_birthday_reminders,
+                task_reminders: user.notify_task_reminders,
+                release_alerts: user.notify_release_alerts,
+                digest_time: user.digest_time,
+            },
             created_at: user.created_at,
         }
     }

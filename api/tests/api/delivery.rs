@@ -19,6 +19,7 @@ on_both_databases!(
     concurrent_sweeps_and_senders_deliver_each_message_once,
     the_worker_in_serve_sends_without_being_asked,
     new_years_day_east_of_utc_and_the_daily_greeting_limit,
+    notification_settings_turn_kinds_off_and_the_digest_on,
 );
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -383,4 +384,87 @@ async fn new_years_day_east_of_utc_and_the_daily_greeting_limit(backend: Backend
     statuses.sort();
     assert_eq!(statuses, ["sent", "sent", "skipped"]);
     assert_eq!(smtp.received().len(), 2);
+}
+
+async fn notification_settings_turn_kinds_off_and_the_digest_on(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(backend, &smtp, &[]).await;
+    let ann = app.verified("ann").await;
+    let t = ann.access_token.clone();
+    let (_, me) = app.call(Method::GET, "/api/v1/me", Some(&t), None).await;
+    assert_eq!(
+        me["notifications"],
+        json!({"birthday_reminders": true, "task_reminders": true, "release_alerts": true, "digest_time": null})
+    );
+    let settings =
+        json!({"timezone": "Europe/Berlin", "notifications": {"birthday_reminders": false, "digest_time": "07:30"}});
+    let (status, me) = app.call(Method::PATCH, "/api/v1/me", Some(&t), Some(settings)).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(
+        me["notifications"],
+        json!({"birthday_reminders": false, "task_reminders": true, "release_alerts": true, "digest_time": "07:30"})
+    );
+    let (status, problem) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t),
+            Some(json!({"notifications": {"digest_time": "7.30"}})),
+        )
+        .await;
+    assert_eq!(
+        (status, crate::helpers::invalid_fields(&problem)),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            vec!["notifications.digest_time".to_owned()]
+        )
+    );
+
+    add_birthday(
+        &app,
+        &t,
+        json!({"name": "Bo", "month": 12, "day": 9, "year": 1990, "remind_me_days_before": [0]}),
+    )
+    .await;
+    app.call(
+        Method::POST,
+        "/api/v1/tasks",
+        Some(&t),
+        Some(json!({"title": "File taxes", "due_date": "2026-12-01"})),
+    )
+    .await;
+    app.call(
+        Method::POST,
+        "/api/v1/tasks",
+        Some(&t),
+        Some(json!({"title": "Done already", "due_date": "2026-12-05", "completed": true})),
+    )
+    .await;
+    // 07:30 in Berlin on 5 December is 06:30 UTC.
+    app.clock.set(at("2026-12-05T06:29:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 0);
+    app.clock.set(at("2026-12-05T06:30:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 1);
+    let received = smtp.received();
+    let digest = received[0].parsed();
+    assert_eq!(digest.subject(), Some("Your plan for Saturday, 5 December 2026"));
+    let text = digest.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(text.contains("- Task: File taxes (overdue)"), "{text}");
+    assert!(text.contains("- Wed 9 Dec: Bo's birthday, turning 36"), "{text}");
+    assert!(!text.contains("Done already"), "{text}");
+    // The birthday reminder on the 9th is off; the digest that day still names it.
+    app.clock.set(at("2026-12-09T08:00:00Z"));
+    sweep_and_send(&app).await;
+    let subjects: Vec<String> = smtp
+        .received()
+        .iter()
+        .map(|m| m.parsed().subject().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "Your plan for Saturday, 5 December 2026",
+            "Your plan for Wednesday, 9 December 2026"
+        ]
+    );
 }
