@@ -93,6 +93,9 @@ pub async fn deliver(state: &AppState, id: i64) -> anyhow::Result<Outcome> {
         Err(SendError::Transient(reply) | SendError::Permanent(reply)) => (FAILED, None, Some(reply), Outcome::Failed),
     };
     repo::notifications::settle(&state.db, row.id, status, next, error.clone(), now).await?;
+    if outcome == Outcome::Sent && row.kind == "release_alert" {
+        repo::movie_alerts::mark_notified(&state.db, row.subject_id, now).await?;
+    }
     match &outcome {
         Outcome::Sent => tracing::info!(notification.id = row.id, notification.kind = %row.kind, "email sent"),
         Outcome::RetryLater => tracing::warn!(

@@ -4,6 +4,7 @@
 //! key makes recording idempotent, and a delivery is claimed by one sender before the mail server is contacted.
 
 pub mod deliver;
+pub mod refresh;
 pub mod sweep;
 
 use std::time::Duration;
@@ -27,6 +28,10 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             last_sweep = Some(tokio::time::Instant::now());
             if let Err(e) = sweep::sweep(&state).await {
                 tracing::error!(error.cause = format!("{e:#}"), "sweep failed");
+            }
+            // Cheap when nothing is stale: only movies last read a day ago are fetched again.
+            if let Err(e) = refresh::refresh_releases(&state).await {
+                tracing::error!(error.cause = format!("{e:#}"), "release refresh failed");
             }
         }
         if let Err(e) = deliver::dispatch_due_until(&state, Some(&stop)).await {

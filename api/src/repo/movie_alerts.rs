@@ -75,3 +75,68 @@ pub async fn release_candidates(
         .await?;
     Ok(rows.into_iter().filter_map(|(a, u)| Some((a, u?))).collect())
 }
+
+/// Movies whose dates were last read before `stale_before`, at most `limit` of them.
+pub async fn stale_movies(
+    db: &impl ConnectionTrait,
+    stale_before: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> Result<Vec<i64>, DbErr> {
+    movie_alert::Entity::find()
+        .select_only()
+        .column(movie_alert::Column::TmdbId)
+        .distinct()
+        .filter(movie_alert::Column::CheckedAt.lt(stale_before))
+        .order_by_asc(movie_alert::Column::TmdbId)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Takes a movie for refreshing: marks its alerts checked now, if no other worker did since `stale_before`.
+/// `true` when this caller won and should ask TMDB.
+pub async fn claim_refresh(
+    db: &impl ConnectionTrait,
+    tmdb_id: i64,
+    stale_before: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, DbErr> {
+    let result = movie_alert::Entity::update_many()
+        .col_expr(movie_alert::Column::CheckedAt, sea_orm::sea_query::Expr::val(now))
+        .filter(movie_alert::Column::TmdbId.eq(tmdb_id))
+        .filter(movie_alert::Column::CheckedAt.lt(stale_before))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
+/// Every alert for a movie, with its owner.
+pub async fn for_movie(
+    db: &impl ConnectionTrait,
+    tmdb_id: i64,
+) -> Result<Vec<(movie_alert::Model, crate::entity::user::Model)>, DbErr> {
+    let rows = movie_alert::Entity::find()
+        .find_also_related(crate::entity::user::Entity)
+        .filter(movie_alert::Column::TmdbId.eq(tmdb_id))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(a, u)| Some((a, u?))).collect())
+}
+
+/// Records that the owner was told about a release.
+pub async fn mark_notified(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    movie_alert::Entity::update_many()
+        .col_expr(
+            movie_alert::Column::NotifiedAt,
+            sea_orm::sea_query::Expr::val(Some(now)),
+        )
+        .filter(movie_alert::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(drop)
+}

@@ -261,6 +261,10 @@ impl MovieDatabase for TmdbClient {
         {
             return Ok(details.clone());
         }
+        self.movie_fresh(tmdb_id, language).await
+    }
+
+    async fn movie_fresh(&self, tmdb_id: i64, language: &str) -> Result<MovieDetails, TmdbError> {
         let params = [
             ("append_to_response", "release_dates".to_owned()),
             ("language", language.to_owned()),
@@ -291,7 +295,7 @@ impl MovieDatabase for TmdbClient {
             cache.retain(|_, (fetched, _)| fetched.elapsed() < MOVIE_CACHE_TTL);
         }
         if cache.len() < MOVIE_CACHE_MAX {
-            cache.insert(key, (Instant::now(), details.clone()));
+            cache.insert((tmdb_id, language.to_owned()), (Instant::now(), details.clone()));
         }
         Ok(details)
     }

@@ -115,6 +115,9 @@ pub trait MovieDatabase: Send + Sync + 'static {
     /// A movie with its release dates, from a short-lived cache shared by every user.
     async fn movie(&self, tmdb_id: i64, language: &str) -> Result<MovieDetails, TmdbError>;
 
+    /// A movie with its release dates read from TMDB now (the cache is refreshed with the answer).
+    async fn movie_fresh(&self, tmdb_id: i64, language: &str) -> Result<MovieDetails, TmdbError>;
+
     /// A cheap authenticated call, for `planner check`.
     async fn check(&self) -> Result<(), TmdbError>;
 }

@@ -20,6 +20,7 @@ on_both_databases!(
     the_worker_in_serve_sends_without_being_asked,
     new_years_day_east_of_utc_and_the_daily_greeting_limit,
     notification_settings_turn_kinds_off_and_the_digest_on,
+    release_days_are_alerted_and_moved_dates_are_refreshed_once_per_movie,
 );
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -466,5 +467,91 @@ async fn notification_settings_turn_kinds_off_and_the_digest_on(backend: Backend
             "Your plan for Saturday, 5 December 2026",
             "Your plan for Wednesday, 9 December 2026"
         ]
+    );
+}
+
+async fn release_days_are_alerted_and_moved_dates_are_refreshed_once_per_movie(backend: Backend) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let smtp = SmtpServer::start().await;
+    let tmdb = crate::fake_tmdb::start().await;
+    crate::fake_tmdb::mount_dune(&tmdb, 1).await;
+    let tmdb_url = tmdb.uri();
+    let app = app_with_smtp(
+        backend,
+        &smtp,
+        &[
+            ("TMDB_BASE_URL", &tmdb_url),
+            ("TMDB_API_TOKEN", crate::fake_tmdb::TOKEN),
+        ],
+    )
+    .await;
+    let fans = [app.verified("ann").await, app.verified("bob").await];
+    for fan in &fans {
+        app.call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&fan.access_token),
+            Some(json!({"region": "DE", "timezone": "Europe/Berlin"})),
+        )
+        .await;
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/v1/movie-alerts",
+                Some(&fan.access_token),
+                Some(json!({"tmdb_id": crate::fake_tmdb::DUNE, "release_types": ["theatrical", "digital"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    // A day later TMDB says the German digital release moved from 1 March to 15 March 2027.
+    tmdb.reset().await;
+    let mut moved = crate::fake_tmdb::dune_details();
+    moved["release_dates"]["results"][0]["release_dates"][2]["release_date"] = json!("2027-03-15T00:00:00.000Z");
+    Mock::given(method("GET"))
+        .and(path(format!("/movie/{}", crate::fake_tmdb::DUNE)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(moved))
+        .expect(1)
+        .mount(&tmdb)
+        .await;
+    app.clock.set(at("2026-12-05T13:00:00Z"));
+    let report = api::jobs::refresh::refresh_releases(&app.state).await.unwrap();
+    assert_eq!(
+        (report.movies, report.moved),
+        (1, 2),
+        "one call for the movie, one moved date for each of two fans"
+    );
+    assert_eq!(
+        api::jobs::refresh::refresh_releases(&app.state).await.unwrap().movies,
+        0,
+        "fresh for a day"
+    );
+    assert_eq!(api::jobs::deliver::dispatch_due(&app.state).await.unwrap(), 2);
+    let received = smtp.received();
+    let message = received[0].parsed();
+    assert_eq!(
+        message.subject(),
+        Some("Dune: Teil Drei moved from 1 March 2027 to 15 March 2027")
+    );
+    let ann = app.logged_in("ann").await;
+    let (_, alerts) = app
+        .call(Method::GET, "/api/v1/movie-alerts", Some(&ann.access_token), None)
+        .await;
+    assert_eq!(
+        alerts["items"][0]["releases"][1],
+        json!({"type": "digital", "date": "2027-03-15"})
+    );
+
+    // On the theatrical release day, at 09:00 in Berlin, each fan hears that it is out.
+    app.clock.set(at("2027-01-15T08:00:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 2);
+    let subjects: Vec<String> = smtp.received()[2..]
+        .iter()
+        .map(|m| m.parsed().subject().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        subjects,
+        ["Dune: Teil Drei is out today", "Dune: Teil Drei is out today"]
     );
 }

@@ -45,7 +45,10 @@ async fn in_flight_requests_finish_when_the_server_stops(backend: Backend) {
     // Real argon2 cost makes a registration slow enough to still be running when the stop arrives.
     let mut app = spawn_app_with(
         backend,
-        &[("PASSWORD_HASH_MEMORY_KIB", "65536"), ("PASSWORD_HASH_ITERATIONS", "3")],
+        &[
+            ("PASSWORD_HASH_MEMORY_KIB", "262144"),
+            ("PASSWORD_HASH_ITERATIONS", "4"),
+        ],
     )
     .await;
     let url = app.url("/api/v1/auth/register");
@@ -57,7 +60,8 @@ async fn in_flight_requests_finish_when_the_server_stops(backend: Backend) {
             .send()
             .await
     });
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    // Long enough for the request to arrive even on a busy machine, far shorter than hashing 256 MiB four times.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     app.begin_shutdown();
     let response = in_flight.await.unwrap().expect("the in-flight request got its answer");
     assert_eq!(response.status(), StatusCode::CREATED);

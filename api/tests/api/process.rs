@@ -178,6 +178,8 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits() {
         &[
             ("PASSWORD_HASH_MEMORY_KIB", "131072"),
             ("PASSWORD_HASH_ITERATIONS", "4"),
+            ("RUST_LOG", "info,tower_http=debug"),
+            ("LOG_FORMAT", "json"),
         ],
     )
     .await;
@@ -189,7 +191,16 @@ async fn sigterm_lets_in_flight_requests_finish_then_exits() {
             .send()
             .await
     });
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The signal goes out once the server has started on the request, however busy the machine is.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let started = |logs: &str| {
+        logs.lines()
+            .any(|line| line.contains("started processing request") && line.contains("/api/v1/auth/register"))
+    };
+    while !started(&server.logs.lock().unwrap()) {
+        assert!(Instant::now() < deadline, "the request never reached the server");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let (exit, _) = tokio::task::block_in_place(|| stop_with_sigterm(&mut server));
     let response = in_flight.await.unwrap().expect("the request in flight was answered");
     assert_eq!(response.status(), reqwest::StatusCode::CREATED);
