@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::access_token::AccessTokens;
 use crate::auth::password::PasswordHasher;
-use crate::auth::rate_limit::RateLimiter;
+use crate::auth::rate_limit::{Client, RateLimiter};
 use crate::auth::refresh::{RefreshTokenKeys, SessionPolicy};
 use crate::calendar::feed_token::FeedTokens;
 use crate::clock::Clock;
@@ -60,6 +60,31 @@ impl AppState {
         })
     }
 
+    /// Counts a request against an endpoint's budget for the calling address; 429 with `Retry-After` when spent.
+    ///
+    /// # Errors
+    /// [`ApiError::TooManyRequests`].
+    pub fn admit_address(
+        &self,
+        scope: &'static str,
+        client: &crate::http::client::ClientInfo,
+    ) -> Result<(), crate::error::ApiError> {
+        admit(&self.rate_limiter, scope, Client::address(client.ip), self)
+    }
+
+    /// Counts a request against a budget of the calling account.
+    ///
+    /// # Errors
+    /// [`ApiError::TooManyRequests`].
+    pub fn admit_account(
+        &self,
+        limiter: &RateLimiter,
+        scope: &'static str,
+        user_id: i64,
+    ) -> Result<(), crate::error::ApiError> {
+        admit(limiter, scope, Client::Account(user_id), self)
+    }
+
     pub fn session_policy(&self) -> SessionPolicy {
         let to_chrono = |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(1));
         SessionPolicy {
@@ -68,4 +93,15 @@ impl AppState {
             reuse_grace: to_chrono(self.config.refresh_reuse_grace),
         }
     }
+}
+
+fn admit(
+    limiter: &RateLimiter,
+    scope: &'static str,
+    client: Client,
+    state: &AppState,
+) -> Result<(), crate::error::ApiError> {
+    limiter
+        .check(scope, client, state.clock.now())
+        .map_err(|retry_after_secs| crate::error::ApiError::TooManyRequests { retry_after_secs })
 }

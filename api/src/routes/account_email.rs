@@ -9,7 +9,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::users::{UserResponse, current_user};
-use crate::auth::rate_limit::Client;
 use crate::auth::{AuthUser, hash_token, random_bytes};
 use crate::domain::NewPassword;
 use crate::email::mailer::{OutgoingEmail, SendError};
@@ -114,10 +113,7 @@ async fn request_email_verification(
     auth: AuthUser,
     client: ClientInfo,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .rate_limiter
-        .check("verify-email", Client::address(client.ip), state.clock.now())
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+    state.admit_address("verify-email", &client)?;
     let user = current_user(&state, auth).await?;
     if user.email_verified_at.is_some() {
         return Err(ApiError::Conflict {
@@ -156,10 +152,7 @@ async fn confirm_email_verification(
     client: ClientInfo,
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<ApiJson<UserResponse>, ApiError> {
-    state
-        .rate_limiter
-        .check("verify-email-confirm", Client::address(client.ip), state.clock.now())
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+    state.admit_address("verify-email-confirm", &client)?;
     let invalid = || ApiError::field("token", "is invalid or has expired; request a new link");
     let now = state.clock.now();
     let token = repo::email_tokens::consume(&state.db, VERIFY_EMAIL, &hash_token(&body.token), now)
@@ -188,10 +181,7 @@ async fn request_password_reset(
     client: ClientInfo,
     ApiJson(body): ApiJson<PasswordResetRequest>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .rate_limiter
-        .check("password-reset", Client::address(client.ip), state.clock.now())
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+    state.admit_address("password-reset", &client)?;
     if body.email.len() > 254 {
         return Ok(StatusCode::ACCEPTED);
     }
@@ -235,10 +225,7 @@ async fn confirm_password_reset(
     client: ClientInfo,
     ApiJson(body): ApiJson<PasswordResetConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .rate_limiter
-        .check("password-reset-confirm", Client::address(client.ip), state.clock.now())
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+    state.admit_address("password-reset-confirm", &client)?;
     // Checked first, so that a weak password does not spend the token.
     let password = NewPassword::parse(&body.new_password).map_err(|m| ApiError::field("new_password", m))?;
     let invalid = || ApiError::field("token", "is invalid or has expired; request a new link");

@@ -14,7 +14,6 @@ use super::birthdays::{birth_date, leap_rule};
 use super::movies::dated_releases;
 use super::users::{current_user, local_now, user_timezone};
 use crate::auth::AuthUser;
-use crate::auth::rate_limit::Client;
 use crate::calendar::feed_token::FeedTokens;
 use crate::calendar::ics::{Calendar, Event, When};
 use crate::domain::birthday::LeapDayRule;
@@ -268,10 +267,7 @@ async fn calendar_feed_ics(
     client: ClientInfo,
     Path(feed): Path<String>,
 ) -> Result<Response, ApiError> {
-    state
-        .rate_limiter
-        .check("calendar", Client::address(client.ip), state.clock.now())
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+    state.admit_address("calendar", &client)?;
     let token = feed.strip_suffix(".ics").ok_or(ApiError::NotFound)?;
     let user_id = FeedTokens::claimed_user(token).ok_or(ApiError::NotFound)?;
     let owner = repo::users::find_by_id(&state.db, user_id)

@@ -12,7 +12,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::users::UserResponse;
-use crate::auth::rate_limit::Client;
 use crate::auth::refresh::{IssuedRefresh, RefreshError};
 use crate::auth::{AuthUser, lockout};
 use crate::domain::{Email, FieldError, NewPassword, Username, parse_display_name, parse_region, parse_timezone};
@@ -123,13 +122,6 @@ pub fn session_response(session: crate::entity::session::Model, current_session_
     }
 }
 
-fn rate_limit(state: &AppState, scope: &'static str, client: &ClientInfo) -> Result<(), ApiError> {
-    state
-        .rate_limiter
-        .check(scope, Client::address(client.ip), state.clock.now())
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })
-}
-
 /// Create an account.
 #[utoipa::path(post, path = "/register", tag = "auth", request_body = RegisterRequest,
     responses(
@@ -145,7 +137,7 @@ async fn register(
     client: ClientInfo,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, ApiJson<UserResponse>), ApiError> {
-    rate_limit(&state, "register", &client)?;
+    state.admit_address("register", &client)?;
     let mut errors = Vec::new();
     let mut check = |field: &str, result: Result<String, String>| {
         result
@@ -206,7 +198,7 @@ async fn login(
     client: ClientInfo,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    rate_limit(&state, "login", &client)?;
+    state.admit_address("login", &client)?;
     if body.username.len() > 254 || body.password.len() > 1024 {
         return Err(invalid_credentials());
     }
@@ -255,7 +247,7 @@ async fn refresh(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    rate_limit(&state, "refresh", &client)?;
+    state.admit_address("refresh", &client)?;
     let presented = presented_refresh_token(&state, &headers, &body)?;
     let now = state.clock.now();
     let issued = state

@@ -246,14 +246,7 @@ pub fn apply_movie(alert: &mut movie_alert::Model, movie: &MovieDetails, now: Da
 
 /// Counts a request that costs a TMDB call against the caller's budget.
 fn limit_tmdb(state: &AppState, auth: AuthUser) -> Result<(), ApiError> {
-    state
-        .tmdb_rate_limiter
-        .check(
-            "tmdb",
-            crate::auth::rate_limit::Client::Account(auth.user_id),
-            state.clock.now(),
-        )
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })
+    state.admit_account(&state.tmdb_rate_limiter, "tmdb", auth.user_id)
 }
 
 fn parse_release_types(types: &[ReleaseType]) -> Result<String, String> {

@@ -110,13 +110,14 @@ async fn resend_notification(
     auth: AuthUser,
     Id(id): Id,
 ) -> Result<(StatusCode, ApiJson<NotificationResponse>), ApiError> {
+    state.admit_account(&state.rate_limiter, "resend", auth.user_id)?;
     if repo::notifications::find(&state.db, auth.user_id, id).await?.is_none() {
         return Err(ApiError::NotFound);
     }
     if !repo::notifications::requeue(&state.db, auth.user_id, id, state.clock.now()).await? {
         return Err(ApiError::Conflict {
             field: "status".to_owned(),
-            message: "is being sent right now".to_owned(),
+            message: "is being sent right now, or is a greeting that was already sent".to_owned(),
         });
     }
     let row = repo::notifications::find(&state.db, auth.user_id, id)
