@@ -7,7 +7,7 @@ use crate::email::templates;
 use crate::entity::movie_alert;
 use crate::repo;
 use crate::repo::notifications::{NewNotification, PENDING};
-use crate::routes::movies::{release_date_of, release_types_of};
+use crate::routes::movies::{release_date_of, release_types_of, set_release_dates};
 use crate::state::AppState;
 use crate::tmdb::{MovieDetails, TmdbError};
 
@@ -67,10 +67,7 @@ async fn apply_new_dates(
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
     let mut updated = alert.clone();
-    updated.theatrical_date = movie.release_date(&alert.region, crate::tmdb::ReleaseType::Theatrical);
-    updated.digital_date = movie.release_date(&alert.region, crate::tmdb::ReleaseType::Digital);
-    updated.physical_date = movie.release_date(&alert.region, crate::tmdb::ReleaseType::Physical);
-    updated.checked_at = now;
+    set_release_dates(&mut updated, movie, now);
     let moves: Vec<_> = release_types_of(&alert)
         .into_iter()
         .filter_map(|kind| {

@@ -238,6 +238,11 @@ pub fn apply_movie(alert: &mut movie_alert::Model, movie: &MovieDetails, now: Da
     alert.title = movie.summary.title.chars().take(300).collect();
     alert.original_title = movie.summary.original_title.chars().take(300).collect();
     alert.poster_url = movie.summary.poster_url.clone().filter(|u| u.len() <= 500);
+    set_release_dates(alert, movie, now);
+}
+
+/// Copies a movie's dates in the alert's region onto the alert.
+pub fn set_release_dates(alert: &mut movie_alert::Model, movie: &MovieDetails, now: DateTime<Utc>) {
     alert.theatrical_date = movie.release_date(&alert.region, ReleaseType::Theatrical);
     alert.digital_date = movie.release_date(&alert.region, ReleaseType::Digital);
     alert.physical_date = movie.release_date(&alert.region, ReleaseType::Physical);

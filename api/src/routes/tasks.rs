@@ -198,6 +198,12 @@ fn next_occurrence(done: &task::Model, now: DateTime<Utc>) -> Option<task::Model
     })
 }
 
+/// The API shape of a task at the owner's current local date and time.
+fn respond(state: &AppState, owner: &crate::entity::user::Model, task: task::Model) -> TaskResponse {
+    let local = local_now(state, owner);
+    task_response(task, local.date_naive(), &local.format("%H:%M").to_string())
+}
+
 /// Whether an open task is past due at a local date and `HH:MM`.
 pub fn is_overdue(task: &task::Model, today: NaiveDate, now_hhmm: &str) -> bool {
     !task.completed
@@ -520,15 +526,8 @@ async fn create_task(
         repo::owned::insert::<task::Entity, _>(&txn, next).await?;
     }
     txn.commit().await?;
-    let local = local_now(&state, &user);
-    Ok((
-        StatusCode::CREATED,
-        ApiJson(task_response(
-            task,
-            local.date_naive(),
-            &local.format("%H:%M").to_string(),
-        )),
-    ))
+    let response = respond(&state, &user, task);
+    Ok((StatusCode::CREATED, ApiJson(response)))
 }
 
 /// One of the caller's tasks.
@@ -548,12 +547,8 @@ async fn get_task(
         .await?
         .ok_or(ApiError::NotFound)?;
     let user = current_user(&state, auth).await?;
-    let local = local_now(&state, &user);
-    Ok(ApiJson(task_response(
-        task,
-        local.date_naive(),
-        &local.format("%H:%M").to_string(),
-    )))
+    let response = respond(&state, &user, task);
+    Ok(ApiJson(response))
 }
 
 /// Change a task. Completing a recurring task creates its next occurrence, due on the next date of its rule.
@@ -631,12 +626,8 @@ async fn update_task(
     }
     txn.commit().await?;
     let user = current_user(&state, auth).await?;
-    let local = local_now(&state, &user);
-    Ok(ApiJson(task_response(
-        saved,
-        local.date_naive(),
-        &local.format("%H:%M").to_string(),
-    )))
+    let response = respond(&state, &user, saved);
+    Ok(ApiJson(response))
 }
 
 /// Delete a task.
