@@ -66,7 +66,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 async fn worker(config: Config) -> anyhow::Result<()> {
     let db = crate::db::connect(&config).await?;
-    crate::db::migrate(&db).await?;
+    crate::db::migrate(&db, &config).await?;
     let state = crate::state::AppState::new(config, db, Arc::new(SystemClock))?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(crate::jobs::run(state, stopped));
@@ -78,7 +78,7 @@ async fn worker(config: Config) -> anyhow::Result<()> {
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
     let db = crate::db::connect(&config).await?;
-    crate::db::migrate(&db).await?;
+    crate::db::migrate(&db, &config).await?;
     tracing::info!("migrations applied");
     Ok(())
 }

@@ -115,6 +115,8 @@ pub struct Config {
     /// How late a delivery missed while the service was down may still go out; older ones are skipped.
     pub delivery_grace: Duration,
     pub greetings_per_account_per_day: u32,
+    /// How long a sender may hold a claimed delivery before another worker takes it over (the first one died).
+    pub delivery_lease: Duration,
     /// Whether this process runs the background worker (`serve --no-worker` turns it off).
     pub run_worker: bool,
 }
@@ -147,6 +149,7 @@ pub const VARIABLES: &[&str] = &[
     "SWEEP_INTERVAL_SECONDS",
     "DELIVERY_GRACE_HOURS",
     "GREETINGS_PER_ACCOUNT_PER_DAY",
+    "DELIVERY_LEASE_SECONDS",
     "RUST_LOG",
 ];
 
@@ -396,6 +399,16 @@ impl Config {
             &mut errors,
             "a number of hours",
         );
+        let lease_secs = parse_or(
+            &get,
+            "DELIVERY_LEASE_SECONDS",
+            Some(600u64),
+            &mut errors,
+            "a number of seconds",
+        );
+        if lease_secs.is_some_and(|secs| !(2..=86_400).contains(&secs)) {
+            errors.push("DELIVERY_LEASE_SECONDS: must be between 2 and 86400".to_owned());
+        }
         let greetings_cap = parse_or(
             &get,
             "GREETINGS_PER_ACCOUNT_PER_DAY",
@@ -448,6 +461,7 @@ impl Config {
             sweep_interval: Duration::from_secs(sweep_secs.ok_or_else(missing)?),
             delivery_grace: Duration::from_secs(3600 * grace_hours.ok_or_else(missing)?),
             greetings_per_account_per_day: greetings_cap.ok_or_else(missing)?,
+            delivery_lease: Duration::from_secs(lease_secs.ok_or_else(missing)?),
             run_worker: true,
         })
     }

@@ -48,10 +48,11 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
-/// Applies pending migrations.
+/// Applies pending migrations: the app's tables, then the job queue's.
 ///
 /// # Errors
 /// When a migration fails.
-pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    migration::Migrator::up(db, None).await.context("applying migrations")
+pub async fn migrate(db: &DatabaseConnection, config: &Config) -> anyhow::Result<()> {
+    migration::Migrator::up(db, None).await.context("applying migrations")?;
+    crate::jobs::queue::setup(db, config).await
 }

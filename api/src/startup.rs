@@ -26,7 +26,7 @@ impl Application {
     /// When the database cannot be opened or migrated, or the address cannot be bound.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let db = crate::db::connect(&config).await?;
-        crate::db::migrate(&db).await?;
+        crate::db::migrate(&db, &config).await?;
         let listener = TcpListener::bind(config.listen_addr)
             .await
             .with_context(|| format!("binding {}", config.listen_addr))?;

@@ -1,4 +1,5 @@
-//! Database migrations for All-in-One Planner, one table per file, run by `planner migrate` and at `planner serve` start.
+//! Database migrations for All-in-One Planner, one table per file (a later change to a table gets a file of its own),
+//! run by `planner migrate` and at `planner serve` start.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -11,6 +12,7 @@ mod m20261204_000006_create_birthdays;
 mod m20261204_000007_create_movie_alerts;
 mod m20261204_000008_create_email_tokens;
 mod m20261204_000009_create_notifications;
+mod m20261205_000010_add_notification_queued_at;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -28,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000007_create_movie_alerts::Migration),
             Box::new(m20261204_000008_create_email_tokens::Migration),
             Box::new(m20261204_000009_create_notifications::Migration),
+            Box::new(m20261205_000010_add_notification_queued_at::Migration),
         ]
     }
 }

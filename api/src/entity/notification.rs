@@ -25,6 +25,8 @@ pub struct Model {
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub claimed_at: Option<DateTimeUtc>,
+    /// When a send job for this row was last put on the queue.
+    pub queued_at: Option<DateTimeUtc>,
     pub sent_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,

@@ -8,8 +8,8 @@ use crate::repo;
 use crate::repo::notifications::{FAILED, PENDING, SENT, SKIPPED};
 use crate::state::AppState;
 
-/// A claimed delivery whose sender has not settled it within this time is taken over by another (the sender died).
-pub const LEASE_MINUTES: i64 = 10;
+/// How long a sender told to shut down still waits for the mail server before returning the delivery to the outbox.
+pub const SHUTDOWN_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 /// Attempts before a temporarily failing delivery is given up.
 pub const MAX_ATTEMPTS: i32 = 8;
 const BATCH: u64 = 100;
@@ -22,6 +22,8 @@ pub enum Outcome {
     NotClaimed,
     RetryLater,
     Failed,
+    /// The worker shut down before the mail server answered; the delivery is pending again.
+    Returned,
 }
 
 /// The Message-ID of a delivery: the same on every attempt, so a receiver can recognise a repeat.
@@ -46,13 +48,31 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::minutes(2_i64.pow(exponent)).min(Duration::hours(1))
 }
 
+/// The configured lease as a calendar duration.
+pub fn lease(state: &AppState) -> Duration {
+    Duration::from_std(state.config.delivery_lease).unwrap_or(Duration::minutes(10))
+}
+
 /// Delivers one outbox row if this caller can claim it.
 ///
 /// # Errors
 /// Database failures; mail failures are recorded on the row instead.
 pub async fn deliver(state: &AppState, id: i64) -> anyhow::Result<Outcome> {
+    deliver_until(state, id, None).await
+}
+
+/// Like [`deliver`]; once `stop` turns true, the mail server gets [`SHUTDOWN_DRAIN`] to answer, after which the
+/// delivery is returned to the outbox for another worker, so no claim outlives its worker.
+///
+/// # Errors
+/// Database failures; mail failures are recorded on the row instead.
+pub async fn deliver_until(
+    state: &AppState,
+    id: i64,
+    stop: Option<&tokio::sync::watch::Receiver<bool>>,
+) -> anyhow::Result<Outcome> {
     let now = state.clock.now();
-    let Some(row) = repo::notifications::claim(&state.db, id, now, Duration::minutes(LEASE_MINUTES)).await? else {
+    let Some(row) = repo::notifications::claim(&state.db, id, now, lease(state)).await? else {
         return Ok(Outcome::NotClaimed);
     };
     // Greetings go to other people: an account may send only so many a day, so it cannot be used for bulk mail.
@@ -80,7 +100,28 @@ pub async fn deliver(state: &AppState, id: i64) -> anyhow::Result<Outcome> {
         text: row.body_text.clone(),
         html: row.body_html.clone(),
     };
-    let result = state.mailer.send(&email).await;
+    let send = state.mailer.send(&email);
+    let result = match stop {
+        None => send.await,
+        Some(stop) => {
+            let mut stop = stop.clone();
+            let drained = async move {
+                if stop.wait_for(|stopped| *stopped).await.is_err() {
+                    // No one can ask this sender to stop any more: let the message take the time it takes.
+                    std::future::pending::<()>().await;
+                }
+                tokio::time::sleep(SHUTDOWN_DRAIN).await;
+            };
+            tokio::select! {
+                result = send => result,
+                () = drained => {
+                    repo::notifications::release(&state.db, row.id, state.clock.now()).await?;
+                    tracing::warn!(notification.id = row.id, "shutting down: delivery returned to the outbox");
+                    return Ok(Outcome::Returned);
+                }
+            }
+        }
+    };
     let now = state.clock.now();
     let (status, next, error, outcome) = match result {
         Ok(()) => (SENT, None, None, Outcome::Sent),
@@ -109,34 +150,20 @@ pub async fn deliver(state: &AppState, id: i64) -> anyhow::Result<Outcome> {
             error.cause = error.as_deref().unwrap_or(""),
             "email failed"
         ),
-        Outcome::NotClaimed => {}
+        Outcome::NotClaimed | Outcome::Returned => {}
     }
     Ok(outcome)
 }
 
-/// Delivers everything that is due; returns how many were sent.
+/// Delivers everything that is due, one after the other, in this task; returns how many were sent. Workers send
+/// through the queue instead; this is for callers that want the outbox emptied before they go on.
 ///
 /// # Errors
 /// Database failures.
 pub async fn dispatch_due(state: &AppState) -> anyhow::Result<usize> {
-    dispatch_due_until(state, None).await
-}
-
-/// Like [`dispatch_due`], but stops between two messages once `stop` turns true, so a shutting-down worker only
-/// finishes the message it is on.
-///
-/// # Errors
-/// Database failures.
-pub async fn dispatch_due_until(
-    state: &AppState,
-    stop: Option<&tokio::sync::watch::Receiver<bool>>,
-) -> anyhow::Result<usize> {
-    let ids = repo::notifications::due(&state.db, state.clock.now(), Duration::minutes(LEASE_MINUTES), BATCH).await?;
+    let ids = repo::notifications::due(&state.db, state.clock.now(), lease(state), BATCH).await?;
     let mut sent = 0;
     for id in ids {
-        if stop.is_some_and(|stop| *stop.borrow()) {
-            break;
-        }
         if deliver(state, id).await? == Outcome::Sent {
             sent += 1;
         }

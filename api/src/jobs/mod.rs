@@ -1,9 +1,12 @@
-//! Background work: the sweep that records what has come due in the outbox, and the delivery of outbox rows.
+//! Background work: the sweep that records what has come due in the outbox, the relay that puts ready outbox rows on
+//! the apalis send queue, and the send workers.
 //!
-//! Every worker process runs the same loop. Running it twice, or in several processes at once, is safe: the outbox
-//! key makes recording idempotent, and a delivery is claimed by one sender before the mail server is contacted.
+//! Every worker process runs the same three. Running them twice, or in several processes at once, is safe: the
+//! outbox key makes recording idempotent, the relay marks a row queued before queueing it, and a delivery is claimed
+//! by one sender before the mail server is contacted.
 
 pub mod deliver;
+pub mod queue;
 pub mod refresh;
 pub mod sweep;
 
@@ -11,17 +14,23 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::jobs::queue::EmailQueue;
+use crate::repo;
 use crate::state::AppState;
 
-/// How often the loop looks for deliveries to send (sweeps run every `SWEEP_INTERVAL_SECONDS`).
-const DISPATCH_TICK: Duration = Duration::from_secs(2);
+/// How often the relay looks for outbox rows to queue (sweeps run every `SWEEP_INTERVAL_SECONDS`).
+const RELAY_TICK: Duration = Duration::from_secs(1);
+const RELAY_BATCH: u64 = 200;
 
-/// Runs sweeps and deliveries until `stop` turns true; a delivery in progress is finished first.
+/// Runs sweeps, the relay and the send workers until `stop` turns true; a message being sent is finished or
+/// returned to the outbox first.
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     tracing::info!(
         sweep.interval_secs = state.config.sweep_interval.as_secs(),
         "worker started"
     );
+    let queue = EmailQueue::new(&state.db);
+    let senders = tokio::spawn(send_until_stopped(queue.clone(), state.clone(), stop.clone()));
     let mut last_sweep: Option<tokio::time::Instant> = None;
     loop {
         if last_sweep.is_none_or(|at| at.elapsed() >= state.config.sweep_interval) {
@@ -34,16 +43,61 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 tracing::error!(error.cause = format!("{e:#}"), "release refresh failed");
             }
         }
-        if let Err(e) = deliver::dispatch_due_until(&state, Some(&stop)).await {
-            tracing::error!(error.cause = format!("{e:#}"), "dispatch failed");
+        if let Err(e) = relay(&state, &queue).await {
+            tracing::error!(error.cause = format!("{e:#}"), "queueing deliveries failed");
         }
         tokio::select! {
-            _ = tokio::time::sleep(DISPATCH_TICK) => {}
+            () = tokio::time::sleep(RELAY_TICK) => {}
             _ = stop.changed() => {}
         }
         if *stop.borrow() {
             break;
         }
     }
+    if let Err(e) = senders.await {
+        tracing::error!(error.cause = %e, "send worker panicked");
+    }
     tracing::info!("worker stopped");
+}
+
+/// Runs the send workers until `stop`; a worker that fails (the database gone for a moment, say) is started again.
+async fn send_until_stopped(queue: EmailQueue, state: AppState, stop: watch::Receiver<bool>) {
+    const RESTART_AFTER: Duration = Duration::from_secs(1);
+    loop {
+        let result = queue.clone().work(state.clone(), stop.clone()).await;
+        // Stopped, or whoever could stop it is gone.
+        if *stop.borrow() || stop.has_changed().is_err() {
+            return;
+        }
+        match result {
+            Ok(()) => tracing::warn!("send worker ended; starting it again"),
+            Err(e) => tracing::error!(error.cause = format!("{e:#}"), "send worker failed; starting it again"),
+        }
+        tokio::time::sleep(RESTART_AFTER).await;
+    }
+}
+
+/// Puts every ready outbox row that has no job on the queue; returns how many were queued.
+///
+/// # Errors
+/// Database failures.
+pub async fn relay(state: &AppState, queue: &EmailQueue) -> anyhow::Result<usize> {
+    let lease = deliver::lease(state);
+    let mut queued = 0;
+    loop {
+        let now = state.clock.now();
+        let ids = repo::notifications::ready_to_queue(&state.db, now, lease, RELAY_BATCH).await?;
+        let full = ids.len() as u64 == RELAY_BATCH;
+        let mut marked = 0;
+        for id in ids {
+            if repo::notifications::mark_queued(&state.db, id, now, lease).await? {
+                marked += 1;
+                queue.enqueue(id).await?;
+            }
+        }
+        queued += marked;
+        if !full || marked == 0 {
+            return Ok(queued);
+        }
+    }
 }

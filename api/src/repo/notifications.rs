@@ -52,6 +52,7 @@ pub async fn record(db: &impl ConnectionTrait, new: NewNotification, now: DateTi
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_at: Set(None),
+        queued_at: Set(None),
         sent_at: Set(None),
         last_error: Set(new.note),
         created_at: Set(now),
@@ -72,17 +73,7 @@ pub async fn claim(
     now: DateTime<Utc>,
     lease: chrono::Duration,
 ) -> Result<Option<notification::Model>, DbErr> {
-    let claimable = Condition::any()
-        .add(
-            Condition::all()
-                .add(notification::Column::Status.eq(PENDING))
-                .add(notification::Column::NextAttemptAt.lte(now)),
-        )
-        .add(
-            Condition::all()
-                .add(notification::Column::Status.eq(SENDING))
-                .add(notification::Column::ClaimedAt.lt(now - lease)),
-        );
+    let claimable = ready(now, lease);
     let result = notification::Entity::update_many()
         .col_expr(notification::Column::Status, Expr::val(SENDING))
         .col_expr(notification::Column::ClaimedAt, Expr::val(now))
@@ -107,21 +98,10 @@ pub async fn due(
     lease: chrono::Duration,
     limit: u64,
 ) -> Result<Vec<i64>, DbErr> {
-    let ready = Condition::any()
-        .add(
-            Condition::all()
-                .add(notification::Column::Status.eq(PENDING))
-                .add(notification::Column::NextAttemptAt.lte(now)),
-        )
-        .add(
-            Condition::all()
-                .add(notification::Column::Status.eq(SENDING))
-                .add(notification::Column::ClaimedAt.lt(now - lease)),
-        );
     notification::Entity::find()
         .select_only()
         .column(notification::Column::Id)
-        .filter(ready)
+        .filter(ready(now, lease))
         .order_by_asc(notification::Column::NextAttemptAt)
         .order_by_asc(notification::Column::Id)
         .limit(limit)
@@ -144,6 +124,10 @@ pub async fn settle(
         .col_expr(notification::Column::LastError, Expr::val(error))
         .filter(notification::Column::Id.eq(id))
         .filter(notification::Column::Status.eq(SENDING));
+    if status == PENDING {
+        // A retry is queued afresh once it is due.
+        update = update.col_expr(notification::Column::QueuedAt, Expr::val(None::<DateTime<Utc>>));
+    }
     if status == SENT {
         update = update.col_expr(notification::Column::SentAt, Expr::val(Some(now)));
     }
@@ -151,6 +135,83 @@ pub async fn settle(
         update = update.col_expr(notification::Column::NextAttemptAt, Expr::val(at));
     }
     update.exec(db).await.map(drop)
+}
+
+/// Returns a claimed delivery whose sender is shutting down before the mail server answered: pending again, due now,
+/// and the attempt not counted. `false` when the row was no longer this sender's.
+pub async fn release(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let result = notification::Entity::update_many()
+        .col_expr(notification::Column::Status, Expr::val(PENDING))
+        .col_expr(notification::Column::ClaimedAt, Expr::val(None::<DateTime<Utc>>))
+        .col_expr(notification::Column::QueuedAt, Expr::val(None::<DateTime<Utc>>))
+        .col_expr(notification::Column::NextAttemptAt, Expr::val(now))
+        .col_expr(
+            notification::Column::Attempts,
+            Expr::col(notification::Column::Attempts).sub(1),
+        )
+        .filter(notification::Column::Id.eq(id))
+        .filter(notification::Column::Status.eq(SENDING))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Ready deliveries (see [`due`]) with no send job on the queue: never queued, or queued longer than a lease ago
+/// (the job was lost with its worker).
+pub async fn ready_to_queue(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    limit: u64,
+) -> Result<Vec<i64>, DbErr> {
+    notification::Entity::find()
+        .select_only()
+        .column(notification::Column::Id)
+        .filter(ready(now, lease))
+        .filter(not_queued(now, lease))
+        .order_by_asc(notification::Column::NextAttemptAt)
+        .order_by_asc(notification::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Notes that a send job is being queued for the row; `false` when another relay just did (it queues it then).
+pub async fn mark_queued(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+) -> Result<bool, DbErr> {
+    let result = notification::Entity::update_many()
+        .col_expr(notification::Column::QueuedAt, Expr::val(Some(now)))
+        .filter(notification::Column::Id.eq(id))
+        .filter(not_queued(now, lease))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+fn not_queued(now: DateTime<Utc>, lease: chrono::Duration) -> Condition {
+    Condition::any()
+        .add(notification::Column::QueuedAt.is_null())
+        .add(notification::Column::QueuedAt.lt(now - lease))
+}
+
+/// Pending and due, or claimed by a sender that has held it longer than a lease (it died).
+fn ready(now: DateTime<Utc>, lease: chrono::Duration) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(notification::Column::Status.eq(PENDING))
+                .add(notification::Column::NextAttemptAt.lte(now)),
+        )
+        .add(
+            Condition::all()
+                .add(notification::Column::Status.eq(SENDING))
+                .add(notification::Column::ClaimedAt.lt(now - lease)),
+        )
 }
 
 /// Puts one of the user's deliveries back in the queue with a fresh set of attempts; `false` when there is no such
@@ -162,6 +223,7 @@ pub async fn requeue(db: &impl ConnectionTrait, user_id: i64, id: i64, now: Date
         .col_expr(notification::Column::NextAttemptAt, Expr::val(now))
         .col_expr(notification::Column::Attempts, Expr::val(0))
         .col_expr(notification::Column::LastError, Expr::val(None::<String>))
+        .col_expr(notification::Column::QueuedAt, Expr::val(None::<DateTime<Utc>>))
         .filter(notification::Column::Id.eq(id))
         .filter(notification::Column::UserId.eq(user_id))
         .filter(notification::Column::Status.ne(SENDING))

@@ -359,7 +359,7 @@ async fn the_worker_in_serve_sends_without_being_asked(backend: Backend) {
     let ann = app.verified("ann").await;
     add_birthday(&app, &ann.access_token, json!({"name": "Bo", "month": 12, "day": 4, "email": "bo@example.com", "send_greeting": true, "timezone": "UTC", "remind_me_days_before": []})).await;
     // The test clock says 12:00 on 4 December, three hours after the greeting was due.
-    let received = smtp.wait_for(1, 15).await;
+    let received = smtp.wait_for(1, 30).await;
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].rcpt_to, ["<bo@example.com>"]);
 }

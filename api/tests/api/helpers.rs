@@ -38,6 +38,11 @@ pub struct TestDatabase {
 impl TestDatabase {
     pub async fn create(backend: Backend) -> Self {
         api::install_crypto_provider();
+        // `TEST_LOG=1` shows the application's logs (all tests' together) when a test needs explaining.
+        if std::env::var_os("TEST_LOG").is_some() {
+            static LOGS: std::sync::Once = std::sync::Once::new();
+            LOGS.call_once(|| api::telemetry::init(api::config::LogFormat::Text));
+        }
         let data_dir = tempfile::tempdir().expect("temp dir");
         match backend {
             Backend::Sqlite => Self {

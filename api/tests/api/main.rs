@@ -24,3 +24,4 @@ mod refresh;
 mod sessions;
 mod smtp_server;
 mod tasks;
+mod workers;

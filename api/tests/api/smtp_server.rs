@@ -1,5 +1,6 @@
 //! A real SMTP server for the tests: it speaks the protocol on `127.0.0.1:0`, records every message it accepts, and
-//! can be told to answer 451 (try later) or 550 (refused) to exercise retries and failures.
+//! can be told to answer 451 (try later) or 550 (refused) to exercise retries and failures, or to fall silent, as a
+//! server that hangs does, to catch senders in the middle of a message.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,8 @@ pub enum Mode {
     Accept,
     TryLater,
     Refuse,
+    /// Never answers a recipient: the sender waits until it gives up or dies.
+    Silent,
 }
 
 /// A message as it arrived.
@@ -36,6 +39,7 @@ struct Shared {
     received: Vec<Received>,
     mode: Option<Mode>,
     refused: usize,
+    silenced: usize,
 }
 
 pub struct SmtpServer {
@@ -79,6 +83,20 @@ impl SmtpServer {
     /// How many recipients were answered with 451 or 550.
     pub fn refused(&self) -> usize {
         self.shared.lock().unwrap().refused
+    }
+
+    /// How many senders are being kept waiting, or were, by [`Mode::Silent`].
+    pub fn silenced(&self) -> usize {
+        self.shared.lock().unwrap().silenced
+    }
+
+    /// Waits until `count` senders have been kept waiting (or fails after `seconds`).
+    pub async fn wait_for_silenced(&self, count: usize, seconds: u64) -> usize {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        while self.silenced() < count && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        self.silenced()
     }
 
     /// Waits until `count` messages have arrived (or fails after `seconds`).
@@ -152,6 +170,13 @@ async fn session(stream: tokio::net::TcpStream, shared: Arc<Mutex<Shared>>) {
                     Mode::Refuse => {
                         shared.lock().unwrap().refused += 1;
                         "550 5.1.1 No such user here\r\n".to_owned()
+                    }
+                    Mode::Silent => {
+                        shared.lock().unwrap().silenced += 1;
+                        // Hold the connection, answering nothing, until the sender hangs up or dies.
+                        let mut rest = Vec::new();
+                        let _ = tokio::io::AsyncReadExt::read_to_end(&mut lines, &mut rest).await;
+                        return;
                     }
                 }
             }

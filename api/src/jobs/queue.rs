@@ -1,0 +1,158 @@
+//! The apalis queue of send jobs, in the app's own database: apalis-sqlite on the embedded default, apalis-postgres
+//! when `DATABASE_URL` is PostgreSQL.
+//!
+//! A job only names an outbox row. Whether a message is sent is decided by claiming that row, so a job that runs
+//! twice (apalis re-running an orphan, two relays queueing the same row) sends nothing twice.
+
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use apalis::prelude::{BackendExt as _, BoxDynError, Data, TaskSink as _, WorkerBuilder, WorkerBuilderExt as _};
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::SqliteStorage;
+use sea_orm::DatabaseConnection;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::jobs::deliver;
+use crate::state::AppState;
+
+/// The queue's name, fixed so that renaming the Rust type cannot orphan queued jobs.
+pub const SEND_EMAIL_QUEUE: &str = "planner.send-email";
+/// How often an idle worker asks the queue for work.
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// Messages one worker process hands to the mail server at once.
+const CONCURRENCY: usize = 4;
+
+/// Send the message recorded in one outbox row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendEmail {
+    pub notification_id: i64,
+}
+
+/// The send queue on whichever database the app uses.
+#[derive(Clone)]
+pub enum EmailQueue {
+    Sqlite(SqliteStorage<SendEmail>),
+    Postgres(PostgresStorage<SendEmail>),
+}
+
+impl std::fmt::Debug for EmailQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Sqlite(_) => "EmailQueue::Sqlite",
+            Self::Postgres(_) => "EmailQueue::Postgres",
+        })
+    }
+}
+
+impl EmailQueue {
+    /// The queue on the app's own connection pool.
+    pub fn new(db: &DatabaseConnection) -> Self {
+        match db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => Self::Postgres(
+                PostgresStorage::new(db.get_postgres_connection_pool())
+                    .with_config(apalis_postgres::Config::default().queue(SEND_EMAIL_QUEUE)),
+            ),
+            _ => Self::Sqlite(
+                SqliteStorage::new(db.get_sqlite_connection_pool())
+                    .with_config(apalis_sqlite::Config::default().queue(SEND_EMAIL_QUEUE)),
+            ),
+        }
+    }
+
+    /// Puts a send job for one outbox row on the queue.
+    ///
+    /// # Errors
+    /// When the queue's table cannot be written.
+    pub async fn enqueue(&self, notification_id: i64) -> anyhow::Result<()> {
+        let job = SendEmail { notification_id };
+        match self.clone() {
+            Self::Sqlite(mut storage) => storage.push(job).await.map_err(|e| anyhow::anyhow!("{e}")),
+            Self::Postgres(mut storage) => storage.push(job).await.map_err(|e| anyhow::anyhow!("{e}")),
+        }
+        .context("queueing a send job")
+    }
+
+    /// Runs the send workers until `stop` turns true; a message being sent is finished or returned to the outbox.
+    ///
+    /// # Errors
+    /// When the worker cannot poll the queue.
+    pub async fn work(self, state: AppState, stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+        let name = format!("planner-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        let context = SendContext {
+            state,
+            stop: stop.clone(),
+        };
+        let signal = async move {
+            let mut stop = stop;
+            let _ = stop.wait_for(|stopped| *stopped).await;
+            Ok::<(), std::io::Error>(())
+        };
+        match self {
+            Self::Sqlite(storage) => WorkerBuilder::new(name)
+                .backend(storage.poll_with_interval(POLL_INTERVAL))
+                .concurrency(CONCURRENCY)
+                .data(context)
+                .build(send_email)
+                .run_until(signal)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}")),
+            Self::Postgres(storage) => WorkerBuilder::new(name)
+                .backend(storage.poll_with_interval(POLL_INTERVAL))
+                .concurrency(CONCURRENCY)
+                .data(context)
+                .build(send_email)
+                .run_until(signal)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}")),
+        }
+    }
+}
+
+/// What a send job needs: the app, and the signal that the worker is shutting down.
+#[derive(Clone)]
+struct SendContext {
+    state: AppState,
+    stop: watch::Receiver<bool>,
+}
+
+async fn send_email(job: SendEmail, context: Data<SendContext>) -> Result<(), BoxDynError> {
+    deliver::deliver_until(&context.state, job.notification_id, Some(&context.stop))
+        .await
+        .map(drop)
+        .map_err(|e| BoxDynError::from(format!("{e:#}")))
+}
+
+/// Creates the queue's tables (apalis's own migrations) next to the app's.
+///
+/// On SQLite this uses a connection of its own, closed afterwards: apalis's set-up turns off `synchronous` on the
+/// connection it is given, which the app's connections must keep.
+///
+/// # Errors
+/// When the migrations fail.
+pub async fn setup(db: &DatabaseConnection, config: &Config) -> anyhow::Result<()> {
+    if config.is_postgres() {
+        return PostgresStorage::setup(db.get_postgres_connection_pool())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("creating the job queue's tables");
+    }
+    let options = SqliteConnectOptions::from_str(config.database_url.expose())
+        .context("parsing the SQLite DATABASE_URL")?
+        .busy_timeout(Duration::from_secs(5));
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .context("opening the SQLite database for the job queue's set-up")?;
+    let result = SqliteStorage::setup(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("creating the job queue's tables");
+    pool.close().await;
+    result
+}
