@@ -1,6 +1,6 @@
 // Starts `planner serve` on a fresh SQLite database and a free port, and Chromium, for browser tests.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -33,12 +33,15 @@ export async function startPlanner(env = {}) {
       PUBLIC_BASE_URL: base,
       PASSWORD_HASH_MEMORY_KIB: '1024',
       PASSWORD_HASH_ITERATIONS: '1',
+      WEB_DIR: process.env.WEB_DIR ?? join(root, 'frontend', 'dist'),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let logs = '';
-  child.stderr.on('data', (chunk) => { logs += chunk; });
+  // Kept in the run's folder as well, for reading after a failure.
+  const logFile = createWriteStream(join(dir, 'planner.log'));
+  child.stderr.on('data', (chunk) => { logs += chunk; logFile.write(chunk); });
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {

@@ -117,6 +117,8 @@ pub struct Config {
     pub greetings_per_account_per_day: u32,
     /// How long a sender may hold a claimed delivery before another worker takes it over (the first one died).
     pub delivery_lease: Duration,
+    /// The built browser app (`trunk build` writes it to `frontend/dist`).
+    pub web_dir: std::path::PathBuf,
     /// Whether this process runs the background worker (`serve --no-worker` turns it off).
     pub run_worker: bool,
 }
@@ -150,6 +152,7 @@ pub const VARIABLES: &[&str] = &[
     "DELIVERY_GRACE_HOURS",
     "GREETINGS_PER_ACCOUNT_PER_DAY",
     "DELIVERY_LEASE_SECONDS",
+    "WEB_DIR",
     "RUST_LOG",
 ];
 
@@ -462,6 +465,7 @@ impl Config {
             delivery_grace: Duration::from_secs(3600 * grace_hours.ok_or_else(missing)?),
             greetings_per_account_per_day: greetings_cap.ok_or_else(missing)?,
             delivery_lease: Duration::from_secs(lease_secs.ok_or_else(missing)?),
+            web_dir: get("WEB_DIR").map_or_else(|| std::path::PathBuf::from("frontend/dist"), std::path::PathBuf::from),
             run_worker: true,
         })
     }

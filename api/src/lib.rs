@@ -18,6 +18,7 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod tmdb;
+pub mod web;
 
 /// Installs ring as rustls's crypto provider; call first in `main` and in test set-up.
 pub fn install_crypto_provider() {

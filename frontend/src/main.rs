@@ -1,18 +1,12 @@
-//! The All-in-One Planner single-page app; for now a placeholder page that points to the API documentation.
+//! All-in-One Planner in the browser: a client-side Leptos app that talks only to the documented `/api/v1`.
 
-use leptos::prelude::*;
-
-/// The root component.
-#[component]
-fn App() -> impl IntoView {
-    view! {
-        <main>
-            <h1>"All-in-One Planner"</h1>
-            <p>"The browser app is on its way. Meanwhile, the API is documented at " <a href="/docs/">"/docs"</a> "."</p>
-        </main>
-    }
-}
+mod api;
+mod app;
+mod fmt;
+mod logic;
+mod pages;
+mod ui;
 
 fn main() {
-    mount_to_body(App);
+    leptos::mount::mount_to_body(app::App);
 }

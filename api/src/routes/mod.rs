@@ -80,10 +80,18 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api().into_openapi()
 }
 
-/// The whole router: the API, its document and Swagger UI.
+/// The whole router: the API, its document and Swagger UI, and the browser app for every other path.
 pub fn router(state: AppState) -> Router {
     let (router, openapi) = api().split_for_parts();
+    let web = std::sync::Arc::new(crate::web::WebApp::load(&state.config.web_dir));
+    let app = tower::ServiceBuilder::new()
+        .layer(tower_http::compression::CompressionLayer::new())
+        .service_fn(move |request: axum::extract::Request| {
+            let web = web.clone();
+            async move { Ok::<_, std::convert::Infallible>(web.serve(request).await) }
+        });
     router
         .merge(SwaggerUi::new("/docs").url("/api/openapi.json", openapi))
+        .fallback_service(app)
         .with_state(state)
 }

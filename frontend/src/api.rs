@@ -1,0 +1,191 @@
+//! The API client. The access token lives only in memory; the refresh token only in its HttpOnly cookie, which page
+//! scripts cannot read. A request answered 401 refreshes once and is repeated; if that fails the session is over and
+//! the person is asked to log in again.
+
+use gloo_net::http::{Method, Request};
+use leptos::prelude::*;
+use serde_json::Value;
+use web_sys::RequestCredentials;
+
+use crate::logic::{AuthStep, auth_step, problem_messages};
+
+/// A failed request: the status (0 when the server could not be reached), per-field messages and a summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub fields: Vec<(String, String)>,
+    pub detail: String,
+}
+
+impl ApiError {
+    fn network(error: impl std::fmt::Display) -> Self {
+        Self {
+            status: 0,
+            fields: Vec::new(),
+            detail: format!("The planner could not be reached ({error}). Check your connection and try again."),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+/// Who is logged in, shared through the context.
+#[derive(Clone, Copy)]
+pub struct Session {
+    token: RwSignal<Option<String>>,
+    pub user: RwSignal<Option<Value>>,
+    /// Shown on the login page, such as "your session has ended".
+    pub notice: RwSignal<Option<String>>,
+    /// False until the first refresh on load has answered.
+    pub ready: RwSignal<bool>,
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Self {
+            token: RwSignal::new(None),
+            user: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            ready: RwSignal::new(false),
+        }
+    }
+
+    pub fn logged_in(self) -> bool {
+        self.user.with(Option::is_some)
+    }
+
+    /// A field of the logged-in user, such as `timezone`.
+    pub fn user_field(self, name: &str) -> String {
+        self.user
+            .with(|user| user.as_ref().and_then(|u| u[name].as_str().map(str::to_owned)))
+            .unwrap_or_default()
+    }
+
+    /// Keeps what a login or refresh returned: the access token in memory, the user for the pages.
+    fn accept_tokens(self, body: &Value) {
+        self.token.set(body["access_token"].as_str().map(str::to_owned));
+        self.user.set(Some(body["user"].clone()));
+        self.notice.set(None);
+    }
+
+    /// Ends the session in this tab (the server's side is ended by logout, or has already ended).
+    pub fn forget(self, notice: Option<&str>) {
+        self.token.set(None);
+        self.user.set(None);
+        self.notice.set(notice.map(str::to_owned));
+    }
+
+    /// Exchanges the refresh cookie for a new access token; `false` when there is no live session.
+    pub async fn refresh(self) -> bool {
+        match send(Method::POST, "/api/v1/auth/refresh", None, None).await {
+            Ok((200, body)) => {
+                self.accept_tokens(&body);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Logs in; the server also sets the refresh cookie.
+    ///
+    /// # Errors
+    /// The API's answer when it refuses.
+    pub async fn login(self, username: &str, password: &str) -> Result<(), ApiError> {
+        let body = serde_json::json!({"username": username, "password": password});
+        let (status, answer) = send(Method::POST, "/api/v1/auth/login", Some(&body), None).await?;
+        if status == 200 {
+            self.accept_tokens(&answer);
+            Ok(())
+        } else {
+            Err(to_error(status, &answer))
+        }
+    }
+
+    /// Ends the session on the server and here.
+    pub async fn logout(self) {
+        let _ = send(Method::POST, "/api/v1/auth/logout", None, None).await;
+        self.forget(Some("You have logged out."));
+    }
+
+    /// Calls the API as the logged-in user.
+    ///
+    /// # Errors
+    /// The API's problem document, or an unreachable server.
+    pub async fn call(self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, ApiError> {
+        let mut refreshed = false;
+        loop {
+            let token = self.token.get_untracked();
+            let (status, answer) = send(method.clone(), path, body, token.as_deref()).await?;
+            match auth_step(status, refreshed) {
+                AuthStep::Accept if (200..300).contains(&status) => return Ok(answer),
+                AuthStep::Accept => return Err(to_error(status, &answer)),
+                AuthStep::RefreshAndRetry => {
+                    refreshed = true;
+                    if !self.refresh().await {
+                        self.forget(Some("Your session has ended. Please log in again."));
+                        return Err(to_error(status, &answer));
+                    }
+                }
+                AuthStep::SignIn => {
+                    self.forget(Some("Your session has ended. Please log in again."));
+                    return Err(to_error(status, &answer));
+                }
+            }
+        }
+    }
+
+    pub async fn get(self, path: impl Into<String>) -> Result<Value, ApiError> {
+        let path = path.into();
+        self.call(Method::GET, &path, None).await
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The session from the context (provided by the app's root).
+pub fn session() -> Session {
+    expect_context::<Session>()
+}
+
+fn to_error(status: u16, answer: &Value) -> ApiError {
+    let (fields, detail) = problem_messages(answer);
+    ApiError { status, fields, detail }
+}
+
+/// One HTTP exchange with the API: the status and the JSON body (`null` when there is none).
+async fn send(method: Method, path: &str, body: Option<&Value>, token: Option<&str>) -> Result<(u16, Value), ApiError> {
+    let mut builder = Request::get(path)
+        .method(method)
+        .credentials(RequestCredentials::SameOrigin)
+        .header("Accept", "application/json");
+    if let Some(token) = token {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => builder.json(body),
+        None => builder.build(),
+    }
+    .map_err(ApiError::network)?;
+    let response = request.send().await.map_err(ApiError::network)?;
+    let status = response.status();
+    let text = response.text().await.map_err(ApiError::network)?;
+    let answer = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    };
+    Ok((status, answer))
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
+}
