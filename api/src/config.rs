@@ -117,6 +117,9 @@ pub struct Config {
     pub greetings_per_account_per_day: u32,
     /// How long a sender may hold a claimed delivery before another worker takes it over (the first one died).
     pub delivery_lease: Duration,
+    /// Required as a bearer token by `GET /metrics`; without it the endpoint is open in development and off in
+    /// production.
+    pub metrics_token: Option<Secret>,
     /// The built browser app (`trunk build` writes it to `frontend/dist`).
     pub web_dir: std::path::PathBuf,
     /// Whether this process runs the background worker (`serve --no-worker` turns it off).
@@ -153,6 +156,7 @@ pub const VARIABLES: &[&str] = &[
     "GREETINGS_PER_ACCOUNT_PER_DAY",
     "DELIVERY_LEASE_SECONDS",
     "WEB_DIR",
+    "METRICS_TOKEN",
     "RUST_LOG",
 ];
 
@@ -465,6 +469,7 @@ impl Config {
             delivery_grace: Duration::from_secs(3600 * grace_hours.ok_or_else(missing)?),
             greetings_per_account_per_day: greetings_cap.ok_or_else(missing)?,
             delivery_lease: Duration::from_secs(lease_secs.ok_or_else(missing)?),
+            metrics_token: get("METRICS_TOKEN").map(Secret::new),
             web_dir: get("WEB_DIR").map_or_else(|| std::path::PathBuf::from("frontend/dist"), std::path::PathBuf::from),
             run_worker: true,
         })

@@ -12,6 +12,7 @@ pub mod entity;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod repo;
 pub mod routes;
 pub mod startup;

@@ -117,6 +117,7 @@ pub async fn deliver_until(
                 () = drained => {
                     repo::notifications::release(&state.db, row.id, state.clock.now()).await?;
                     tracing::warn!(notification.id = row.id, "shutting down: delivery returned to the outbox");
+                    crate::metrics::count(&crate::metrics::METRICS.counters.emails_returned);
                     return Ok(Outcome::Returned);
                 }
             }
@@ -136,6 +137,13 @@ pub async fn deliver_until(
     repo::notifications::settle(&state.db, row.id, status, next, error.clone(), now).await?;
     if outcome == Outcome::Sent && row.kind == "release_alert" {
         repo::movie_alerts::mark_notified(&state.db, row.subject_id, now).await?;
+    }
+    let counters = &crate::metrics::METRICS.counters;
+    match &outcome {
+        Outcome::Sent => crate::metrics::count(&counters.emails_sent),
+        Outcome::RetryLater => crate::metrics::count(&counters.emails_retried),
+        Outcome::Failed => crate::metrics::count(&counters.emails_failed),
+        Outcome::NotClaimed | Outcome::Returned => {}
     }
     match &outcome {
         Outcome::Sent => tracing::info!(notification.id = row.id, notification.kind = %row.kind, "email sent"),

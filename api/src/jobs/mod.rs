@@ -21,6 +21,8 @@ use crate::state::AppState;
 /// How often the relay looks for outbox rows to queue (sweeps run every `SWEEP_INTERVAL_SECONDS`).
 const RELAY_TICK: Duration = Duration::from_secs(1);
 const RELAY_BATCH: u64 = 200;
+/// How long finished send jobs stay on the queue's books (the outbox keeps the delivery log for good).
+const FINISHED_JOBS_KEPT: Duration = Duration::from_secs(24 * 3600);
 
 /// Runs sweeps, the relay and the send workers until `stop` turns true; a message being sent is finished or
 /// returned to the outbox first.
@@ -37,6 +39,9 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             last_sweep = Some(tokio::time::Instant::now());
             if let Err(e) = sweep::sweep(&state).await {
                 tracing::error!(error.cause = format!("{e:#}"), "sweep failed");
+            }
+            if let Err(e) = queue::prune_finished(&state.db, FINISHED_JOBS_KEPT).await {
+                tracing::warn!(error.cause = format!("{e:#}"), "pruning finished jobs failed");
             }
             // Cheap when nothing is stale: only movies last read a day ago are fetched again.
             if let Err(e) = refresh::refresh_releases(&state).await {

@@ -113,6 +113,28 @@ impl EmailQueue {
     }
 }
 
+/// Deletes finished send jobs older than `keep`: the outbox keeps the delivery log, the queue need not.
+///
+/// # Errors
+/// Database failures.
+pub async fn prune_finished(db: &DatabaseConnection, keep: Duration) -> anyhow::Result<u64> {
+    use sea_orm::{ConnectionTrait as _, DatabaseBackend, Statement};
+    let cutoff = chrono::Utc::now() - chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::days(1));
+    let statement = match db.get_database_backend() {
+        DatabaseBackend::Postgres => Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "DELETE FROM apalis.jobs WHERE job_type = $1 AND status = 'Done' AND done_at < $2",
+            [SEND_EMAIL_QUEUE.into(), cutoff.into()],
+        ),
+        backend => Statement::from_sql_and_values(
+            backend,
+            "DELETE FROM Jobs WHERE job_type = ? AND status = 'Done' AND done_at < ?",
+            [SEND_EMAIL_QUEUE.into(), cutoff.timestamp().into()],
+        ),
+    };
+    Ok(db.execute_raw(statement).await?.rows_affected())
+}
+
 /// What a send job needs: the app, and the signal that the worker is shutting down.
 #[derive(Clone)]
 struct SendContext {

@@ -92,6 +92,8 @@ pub fn router(state: AppState) -> Router {
         });
     router
         .merge(SwaggerUi::new("/docs").url("/api/openapi.json", openapi))
+        .route("/metrics", axum::routing::get(crate::metrics::metrics))
+        .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .fallback_service(app)
         .with_state(state)
 }

@@ -133,6 +133,15 @@ impl TmdbClient {
                 .bearer_auth(token.expose())
                 .send()
                 .await;
+            let counters = &crate::metrics::METRICS.counters;
+            crate::metrics::count(&counters.tmdb_calls);
+            match &result {
+                Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
+                    crate::metrics::count(&counters.tmdb_rate_limited);
+                }
+                Ok(response) if response.status().is_success() || response.status() == StatusCode::NOT_FOUND => {}
+                _ => crate::metrics::count(&counters.tmdb_failures),
+            }
             let wait = match result {
                 Ok(response) if response.status().is_success() => {
                     return response

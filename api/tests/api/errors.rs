@@ -84,8 +84,8 @@ async fn protocol_errors_are_problem_documents(backend: Backend) {
             .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
             .collect::<Vec<_>>(),
     );
-    let result = app
-        .client
+    // A client of its own: the connection the server cuts off must not go back to the pool the next requests use.
+    let result = reqwest::Client::new()
         .post(&register)
         .header("content-type", "application/json")
         .body(reqwest::Body::wrap_stream(chunks))

@@ -22,7 +22,7 @@ on_both_databases!(
 );
 
 /// A `planner worker` process; killed with SIGKILL when dropped.
-struct WorkerProcess {
+pub struct WorkerProcess {
     child: Child,
 }
 
@@ -34,7 +34,7 @@ impl Drop for WorkerProcess {
 }
 
 impl WorkerProcess {
-    fn start(database: &TestDatabase, smtp: &SmtpServer, extra: &[(&str, &str)], log_name: &str) -> Self {
+    pub fn start(database: &TestDatabase, smtp: &SmtpServer, extra: &[(&str, &str)], log_name: &str) -> Self {
         let log = std::fs::File::create(database.data_dir.path().join(log_name)).unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_planner"));
         command
