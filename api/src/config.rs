@@ -309,7 +309,8 @@ impl Config {
         {
             errors.push("PASSWORD_HASH_MEMORY_KIB/PASSWORD_HASH_ITERATIONS: below the OWASP minimum (19456 KiB, 2 iterations) in production".to_owned());
         }
-        let default_concurrency = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // One core is always left for everything else, so a flood of logins cannot stall the other requests.
+        let default_concurrency = std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
         let password_hash_concurrency = parse_or(
             &get,
             "PASSWORD_HASH_CONCURRENCY",

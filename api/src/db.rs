@@ -54,5 +54,11 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
 /// When a migration fails.
 pub async fn migrate(db: &DatabaseConnection, config: &Config) -> anyhow::Result<()> {
     migration::Migrator::up(db, None).await.context("applying migrations")?;
+    let indexed = crate::repo::birthdays::index_missing_reminders(db)
+        .await
+        .context("indexing birthday reminders")?;
+    if indexed > 0 {
+        tracing::info!(birthdays = indexed, "indexed the reminders of existing birthdays");
+    }
     crate::jobs::queue::setup(db, config).await
 }

@@ -13,6 +13,8 @@ mod m20261204_000007_create_movie_alerts;
 mod m20261204_000008_create_email_tokens;
 mod m20261204_000009_create_notifications;
 mod m20261205_000010_add_notification_queued_at;
+mod m20261205_000011_index_birthdays_by_day;
+mod m20261205_000012_create_birthday_reminders;
 
 /// The ordered list of every migration.
 pub struct Migrator;
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_create_email_tokens::Migration),
             Box::new(m20261204_000009_create_notifications::Migration),
             Box::new(m20261205_000010_add_notification_queued_at::Migration),
+            Box::new(m20261205_000011_index_birthdays_by_day::Migration),
+            Box::new(m20261205_000012_create_birthday_reminders::Migration),
         ]
     }
 }

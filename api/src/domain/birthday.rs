@@ -111,6 +111,23 @@ pub fn days_in_month(year: i32, month: u32) -> u32 {
         .map_or(28, |last| last.day())
 }
 
+/// Every calendar day (month, day) a reminder `days_before` the birthday can fall on, whatever the year: the day
+/// moves with 29 February and with leap years in between, so it is worked out in a common year after a leap year,
+/// a common year after a common one, and a leap year (always after a common one).
+pub fn reminder_calendar_days(date: &BirthDate, rule: LeapDayRule, days_before: &[u16]) -> Vec<(u32, u32)> {
+    let mut days = Vec::new();
+    for before in days_before {
+        for year in [2001, 2002, 2004] {
+            let on = date.in_year(year, rule) - chrono::Duration::days(i64::from(*before));
+            let pair = (on.month(), on.day());
+            if !days.contains(&pair) {
+                days.push(pair);
+            }
+        }
+    }
+    days
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +182,27 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    #[test]
+    fn reminder_days_cover_every_kind_of_year() {
+        let leap_day = BirthDate {
+            month: 2,
+            day: 29,
+            year: None,
+        };
+        // Seven days before: 22 February in a leap year; 21 or 22 February in common ones, by the rule.
+        let days = reminder_calendar_days(&leap_day, LeapDayRule::Feb28, &[7]);
+        assert_eq!(days, [(2, 21), (2, 22)]);
+        let days = reminder_calendar_days(&leap_day, LeapDayRule::Mar1, &[0, 7]);
+        assert_eq!(days, [(3, 1), (2, 29), (2, 22)]);
+        // 1 March, 366 days before: in 2000 (leap) that is 1 March 2000; after a common year, 28 February.
+        let march = BirthDate {
+            month: 3,
+            day: 1,
+            year: Some(1990),
+        };
+        let days = reminder_calendar_days(&march, LeapDayRule::Feb28, &[366]);
+        assert!(days.contains(&(2, 28)) && days.contains(&(2, 29)), "{days:?}");
     }
 }

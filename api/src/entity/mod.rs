@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table; their shape follows the migrations in the `migration` crate.
 
 pub mod birthday;
+pub mod birthday_reminder;
 pub mod email_token;
 pub mod login_attempt;
 pub mod movie_alert;

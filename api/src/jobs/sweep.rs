@@ -198,8 +198,9 @@ async fn birthday_reminders(
     grace: Duration,
 ) -> anyhow::Result<Vec<NewNotification>> {
     let settings_url = state.config.notification_settings_url();
+    let horizon = now - grace - Duration::days(SKIP_LOG_DAYS);
     let mut out = Vec::new();
-    for (birthday, owner) in repo::birthdays::reminder_candidates(&state.db).await? {
+    for (birthday, owner) in repo::birthdays::reminder_candidates(&state.db, &calendar_days(horizon, now)).await? {
         if !owner.notify_birthday_reminders {
             continue;
         }

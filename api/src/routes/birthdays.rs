@@ -486,6 +486,7 @@ async fn create_birthday(
     changes.notes(&body.notes);
     changes.finish(now.with_timezone(&user_timezone(&owner)).date_naive())?;
     let saved = repo::owned::insert::<birthday::Entity, _>(&state.db, birthday).await?;
+    repo::birthdays::index_reminders(&state.db, &saved).await?;
     Ok((StatusCode::CREATED, ApiJson(birthday_response(saved, now, &owner))))
 }
 
@@ -574,6 +575,7 @@ async fn update_birthday(
     changes.finish(now.with_timezone(&user_timezone(&owner)).date_naive())?;
     birthday.updated_at = now;
     let saved = repo::owned::update::<birthday::Entity, _>(&state.db, birthday).await?;
+    repo::birthdays::index_reminders(&state.db, &saved).await?;
     Ok(ApiJson(birthday_response(saved, now, &owner)))
 }
 

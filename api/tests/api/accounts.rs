@@ -220,13 +220,12 @@ async fn unknown_user_and_wrong_password_get_the_same_401(backend: Backend) {
     assert_eq!(wrong_status, StatusCode::UNAUTHORIZED);
     assert_eq!((unknown_status, &unknown_body), (wrong_status, &wrong_body));
 
-    let median = |mut samples: Vec<Duration>| {
-        samples.sort();
-        samples[samples.len() / 2]
-    };
+    // The fastest of several tries: other tests share the machine, and interference only ever adds time. Skipping
+    // the hash for unknown users would make them ten times faster, far outside the band below.
+    let fastest = |samples: Vec<Duration>| samples.into_iter().min().unwrap();
     let mut wrong = Vec::new();
     let mut unknown = Vec::new();
-    for _ in 0..7 {
+    for _ in 0..9 {
         let started = Instant::now();
         app.login("ann", "not the password").await;
         wrong.push(started.elapsed());
@@ -234,10 +233,10 @@ async fn unknown_user_and_wrong_password_get_the_same_401(backend: Backend) {
         app.login("nobody", "not the password").await;
         unknown.push(started.elapsed());
     }
-    let (wrong, unknown) = (median(wrong), median(unknown));
+    let (wrong, unknown) = (fastest(wrong), fastest(unknown));
     let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
     assert!(
-        (0.5..2.0).contains(&ratio),
+        (0.4..2.5).contains(&ratio),
         "unknown user {unknown:?} vs wrong password {wrong:?}"
     );
 }
