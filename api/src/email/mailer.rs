@@ -105,7 +105,9 @@ impl SmtpMailer {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
             .timeout(Some(Duration::from_secs(20)))
-            .pool_config(PoolConfig::new().max_size(8).idle_timeout(Duration::from_secs(60)))
+            // As many connections as a worker sends at once (`jobs::queue`): a message waits on the server's answer
+            // to its end-of-data (tens of milliseconds with delayed ACKs), so throughput comes from parallel sends.
+            .pool_config(PoolConfig::new().max_size(32).idle_timeout(Duration::from_secs(60)))
             .build();
         let description = url::Url::parse(url)
             .map(|u| {

@@ -93,15 +93,11 @@ pub async fn relay(state: &AppState, queue: &EmailQueue) -> anyhow::Result<usize
         let now = state.clock.now();
         let ids = repo::notifications::ready_to_queue(&state.db, now, lease, RELAY_BATCH).await?;
         let full = ids.len() as u64 == RELAY_BATCH;
-        let mut marked = 0;
-        for id in ids {
-            if repo::notifications::mark_queued(&state.db, id, now, lease).await? {
-                marked += 1;
-                queue.enqueue(id).await?;
-            }
-        }
-        queued += marked;
-        if !full || marked == 0 {
+        // Marked first, queued second: a crash in between leaves rows that are queued again after a lease.
+        let marked = repo::notifications::mark_queued_many(&state.db, &ids, now, lease).await?;
+        queue.enqueue_many(&marked).await?;
+        queued += marked.len();
+        if !full || marked.is_empty() {
             return Ok(queued);
         }
     }

@@ -193,6 +193,25 @@ pub async fn mark_queued(
     Ok(result.rows_affected == 1)
 }
 
+/// Marks several rows queued at once; returns the ids this call marked (another relay may have taken some).
+pub async fn mark_queued_many(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+) -> Result<Vec<i64>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marked = notification::Entity::update_many()
+        .col_expr(notification::Column::QueuedAt, Expr::val(Some(now)))
+        .filter(notification::Column::Id.is_in(ids.iter().copied()))
+        .filter(not_queued(now, lease))
+        .exec_with_returning(db)
+        .await?;
+    Ok(marked.into_iter().map(|row| row.id).collect())
+}
+
 fn not_queued(now: DateTime<Utc>, lease: chrono::Duration) -> Condition {
     Condition::any()
         .add(notification::Column::QueuedAt.is_null())

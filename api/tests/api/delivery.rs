@@ -21,6 +21,7 @@ on_both_databases!(
     new_years_day_east_of_utc_and_the_daily_greeting_limit,
     notification_settings_turn_kinds_off_and_the_digest_on,
     release_days_are_alerted_and_moved_dates_are_refreshed_once_per_movie,
+    reminders_follow_edits_and_birthdays_saved_before_the_index_are_indexed_at_migrate,
 );
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -553,5 +554,48 @@ async fn release_days_are_alerted_and_moved_dates_are_refreshed_once_per_movie(b
     assert_eq!(
         subjects,
         ["Dune: Teil Drei is out today", "Dune: Teil Drei is out today"]
+    );
+}
+
+async fn reminders_follow_edits_and_birthdays_saved_before_the_index_are_indexed_at_migrate(backend: Backend) {
+    use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(backend, &smtp, &[]).await;
+    let ann = app.verified("ann").await;
+    let body = json!({"name": "Bo", "month": 12, "day": 24, "remind_me_days_before": [30], "timezone": "UTC"});
+    let bo = add_birthday(&app, &ann.access_token, body).await;
+    // Edited to a week before: the old reminder day no longer applies, the new one does.
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/birthdays/{}", bo["id"]),
+            Some(&ann.access_token),
+            Some(json!({"remind_me_days_before": [7]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // As if saved by a version without the index: its rows are gone until `migrate` puts them back.
+    api::entity::birthday_reminder::Entity::delete_many()
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    app.clock.set(at("2026-12-17T09:00:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 0, "not indexed, not found");
+    api::db::migrate(&app.state.db, &app.state.config).await.unwrap();
+    let rows = api::entity::birthday_reminder::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert!(rows >= 1);
+    assert_eq!(sweep_and_send(&app).await, 1);
+    assert_eq!(
+        smtp.received()[0].parsed().subject(),
+        Some("Bo's birthday is in 7 days")
+    );
+    app.clock.set(at("2026-12-24T09:00:00Z"));
+    assert_eq!(
+        sweep_and_send(&app).await,
+        0,
+        "nothing on the day: the reminder is 7 days before only"
     );
 }
