@@ -74,19 +74,6 @@ impl EmailQueue {
         }
     }
 
-    /// Puts a send job for one outbox row on the queue.
-    ///
-    /// # Errors
-    /// When the queue's table cannot be written.
-    pub async fn enqueue(&self, notification_id: i64) -> anyhow::Result<()> {
-        let job = SendEmail { notification_id };
-        match self.clone() {
-            Self::Sqlite(mut storage) => storage.push(job).await.map_err(|e| anyhow::anyhow!("{e}")),
-            Self::Postgres(mut storage) => storage.push(job).await.map_err(|e| anyhow::anyhow!("{e}")),
-        }
-        .context("queueing a send job")
-    }
-
     /// Puts send jobs for several outbox rows on the queue in one go.
     ///
     /// # Errors

@@ -98,10 +98,14 @@ pub async fn due(
     lease: chrono::Duration,
     limit: u64,
 ) -> Result<Vec<i64>, DbErr> {
+    ready_ids(db, ready(now, lease), limit).await
+}
+
+async fn ready_ids(db: &impl ConnectionTrait, condition: Condition, limit: u64) -> Result<Vec<i64>, DbErr> {
     notification::Entity::find()
         .select_only()
         .column(notification::Column::Id)
-        .filter(ready(now, lease))
+        .filter(condition)
         .order_by_asc(notification::Column::NextAttemptAt)
         .order_by_asc(notification::Column::Id)
         .limit(limit)
@@ -164,33 +168,8 @@ pub async fn ready_to_queue(
     lease: chrono::Duration,
     limit: u64,
 ) -> Result<Vec<i64>, DbErr> {
-    notification::Entity::find()
-        .select_only()
-        .column(notification::Column::Id)
-        .filter(ready(now, lease))
-        .filter(not_queued(now, lease))
-        .order_by_asc(notification::Column::NextAttemptAt)
-        .order_by_asc(notification::Column::Id)
-        .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await
-}
-
-/// Notes that a send job is being queued for the row; `false` when another relay just did (it queues it then).
-pub async fn mark_queued(
-    db: &impl ConnectionTrait,
-    id: i64,
-    now: DateTime<Utc>,
-    lease: chrono::Duration,
-) -> Result<bool, DbErr> {
-    let result = notification::Entity::update_many()
-        .col_expr(notification::Column::QueuedAt, Expr::val(Some(now)))
-        .filter(notification::Column::Id.eq(id))
-        .filter(not_queued(now, lease))
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
+    let condition = Condition::all().add(ready(now, lease)).add(not_queued(now, lease));
+    ready_ids(db, condition, limit).await
 }
 
 /// Marks several rows queued at once; returns the ids this call marked (another relay may have taken some).

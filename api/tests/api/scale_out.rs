@@ -5,13 +5,12 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{Timelike as _, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, PASSWORD, TestDatabase, free_port, test_env};
 use crate::smtp_server::SmtpServer;
-use crate::workers::WorkerProcess;
+use crate::workers::{WorkerProcess, zone_past_nine_oclock_now};
 
 /// A `planner serve --no-worker` process; killed when dropped.
 struct ApiProcess {
@@ -186,18 +185,10 @@ async fn two_api_and_two_worker_processes_share_one_postgres_database() {
         .post("/api/v1/auth/verify-email/confirm", None, json!({"token": token}))
         .await;
     assert_eq!(status, StatusCode::OK);
-    let now = Utc::now();
-    let offset = 12 - i64::from(now.hour());
-    let zone = match offset {
-        0 => "UTC".to_owned(),
-        o if o > 0 => format!("Etc/GMT-{o}"),
-        o => format!("Etc/GMT+{}", -o),
-    };
-    let local = now + chrono::Duration::hours(offset);
+    let (zone, month, day) = zone_past_nine_oclock_now();
     for i in 0..20 {
         let process = if i % 2 == 0 { &first } else { &second };
-        let body = json!({"name": format!("Friend {i}"), "month": chrono::Datelike::month(&local),
-            "day": chrono::Datelike::day(&local), "email": format!("friend{i}@example.com"),
+        let body = json!({"name": format!("Friend {i}"), "month": month, "day": day, "email": format!("friend{i}@example.com"),
             "send_greeting": true, "timezone": zone, "remind_me_days_before": []});
         assert_eq!(
             process.post("/api/v1/birthdays", Some(&access), body).await.0,

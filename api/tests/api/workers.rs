@@ -94,7 +94,7 @@ async fn api_on_fresh_database(backend: Backend) -> (TestApp, Arc<TestDatabase>)
 
 /// A fixed-offset zone where it is now between 11:00 and 13:00, and today's (month, day) there: a birthday on that
 /// day in that zone was due at 09:00, two to four hours ago, whatever time the test runs.
-fn zone_past_nine_oclock_now() -> (String, u32, u32) {
+pub fn zone_past_nine_oclock_now() -> (String, u32, u32) {
     let now = Utc::now();
     let offset = 12 - i64::from(now.hour());
     let zone = match offset {
