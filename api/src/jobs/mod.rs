@@ -95,7 +95,11 @@ pub async fn relay(state: &AppState, queue: &EmailQueue) -> anyhow::Result<usize
         let full = ids.len() as u64 == RELAY_BATCH;
         // Marked first, queued second: a crash in between leaves rows that are queued again after a lease.
         let marked = repo::notifications::mark_queued_many(&state.db, &ids, now, lease).await?;
-        queue.enqueue_many(&marked).await?;
+        if let Err(e) = queue.enqueue_many(&marked).await {
+            // Not on the queue after all: unmark them so the next tick tries again instead of waiting for a lease.
+            let _ = repo::notifications::unmark_queued(&state.db, &marked, now).await;
+            return Err(e);
+        }
         queued += marked.len();
         if !full || marked.is_empty() {
             return Ok(queued);

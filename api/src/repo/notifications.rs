@@ -191,6 +191,20 @@ pub async fn mark_queued_many(
     Ok(marked.into_iter().map(|row| row.id).collect())
 }
 
+/// Takes back [`mark_queued_many`] for rows whose jobs could not be queued (still marked at `marked_at`).
+pub async fn unmark_queued(db: &impl ConnectionTrait, ids: &[i64], marked_at: DateTime<Utc>) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    notification::Entity::update_many()
+        .col_expr(notification::Column::QueuedAt, Expr::val(None::<DateTime<Utc>>))
+        .filter(notification::Column::Id.is_in(ids.iter().copied()))
+        .filter(notification::Column::QueuedAt.eq(marked_at))
+        .exec(db)
+        .await
+        .map(drop)
+}
+
 fn not_queued(now: DateTime<Utc>, lease: chrono::Duration) -> Condition {
     Condition::any()
         .add(notification::Column::QueuedAt.is_null())
