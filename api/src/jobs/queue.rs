@@ -4,12 +4,15 @@
 //! A job only names an outbox row. Whether a message is sent is decided by claiming that row, so a job that runs
 //! twice (apalis re-running an orphan, two relays queueing the same row) sends nothing twice.
 
+use std::pin::Pin;
 use std::str::FromStr as _;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use apalis::prelude::{
-    BackendExt as _, BoxDynError, Data, TaskBuilder, TaskSink as _, WorkerBuilder, WorkerBuilderExt as _,
+    BackendExt as _, BoxDynError, Data, PollSnapshot, PollStrategy, TaskBuilder, TaskSink as _, WorkerBuilder,
+    WorkerBuilderExt as _,
 };
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
@@ -114,7 +117,7 @@ impl EmailQueue {
         };
         match self {
             Self::Sqlite(storage) => WorkerBuilder::new(name)
-                .backend(storage.poll_with_interval(POLL_INTERVAL))
+                .backend(storage.poll_with_strategy(PollTimer::every(POLL_INTERVAL)))
                 .concurrency(CONCURRENCY)
                 .data(context)
                 .build(send_email)
@@ -122,7 +125,7 @@ impl EmailQueue {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}")),
             Self::Postgres(storage) => WorkerBuilder::new(name)
-                .backend(storage.poll_with_interval(POLL_INTERVAL))
+                .backend(storage.poll_with_strategy(PollTimer::every(POLL_INTERVAL)))
                 .concurrency(CONCURRENCY)
                 .data(context)
                 .build(send_email)
@@ -130,6 +133,38 @@ impl EmailQueue {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}")),
         }
+    }
+}
+
+/// Wakes a send worker every [`POLL_INTERVAL`] to look for jobs.
+///
+/// apalis' own `IntervalStrategy` re-arms its timer after it fires without polling the new one, so the timer holds no
+/// waker. When the fetch that follows finds nothing without having to wait (a busy machine, where the fetch outlasts
+/// the interval), nothing wakes the worker until its next heartbeat, 30 seconds later, and queued mail waits that
+/// long. This timer is polled as soon as it is re-armed, so it always holds the worker's waker.
+struct PollTimer {
+    every: Duration,
+    timer: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl PollTimer {
+    fn every(every: Duration) -> Self {
+        Self {
+            every,
+            timer: Box::pin(tokio::time::sleep(every)),
+        }
+    }
+}
+
+impl PollStrategy for PollTimer {
+    fn poll_drive(&mut self, cx: &mut Context<'_>, _: &PollSnapshot) -> Poll<Option<()>> {
+        if self.timer.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.timer.as_mut().reset(tokio::time::Instant::now() + self.every);
+        // Registers the waker with the new deadline; it cannot have passed already.
+        let _ = self.timer.as_mut().poll(cx);
+        Poll::Ready(Some(()))
     }
 }
 
@@ -197,4 +232,43 @@ pub async fn setup(db: &DatabaseConnection, config: &Config) -> anyhow::Result<(
         .context("creating the job queue's tables");
     pool.close().await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Wake, Waker};
+
+    use super::*;
+
+    struct CountingWaker(AtomicUsize);
+
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test]
+    async fn after_firing_the_poll_timer_wakes_the_worker_again_without_being_polled() {
+        let wakes = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let waker = Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut timer = PollTimer::every(Duration::from_millis(20));
+        let snapshot = PollSnapshot::default();
+        assert!(timer.poll_drive(&mut cx, &snapshot).is_pending());
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert!(
+            timer.poll_drive(&mut cx, &snapshot).is_ready(),
+            "fires after its interval"
+        );
+        let woken_before = wakes.0.load(Ordering::SeqCst);
+        // The worker's fetch came back empty at once: nobody polls the timer until it wakes the worker.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert!(
+            wakes.0.load(Ordering::SeqCst) > woken_before,
+            "the re-armed timer wakes the worker by itself"
+        );
+    }
 }
