@@ -86,6 +86,8 @@ pub struct Config {
     pub environment: Environment,
     pub data_dir: PathBuf,
     pub database_url: Secret,
+    /// Connections in the pool; `None` picks the backend's default (see `db::connect`).
+    pub database_max_connections: Option<u32>,
     pub listen_addr: SocketAddr,
     pub public_base_url: Url,
     pub cors_allowed_origins: Vec<String>,
@@ -131,6 +133,7 @@ pub const VARIABLES: &[&str] = &[
     "PLANNER_ENV",
     "PLANNER_DATA_DIR",
     "DATABASE_URL",
+    "DATABASE_MAX_CONNECTIONS",
     "PLANNER_ADDR",
     "PUBLIC_BASE_URL",
     "CORS_ALLOWED_ORIGINS",
@@ -205,6 +208,18 @@ impl Config {
         {
             errors.push("DATABASE_URL: expected a `sqlite:` or `postgres://` URL".to_owned());
         }
+        let database_max_connections = match get("DATABASE_MAX_CONNECTIONS") {
+            None => None,
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if (1..=1000).contains(&n) => Some(n),
+                _ => {
+                    errors.push(format!(
+                        "DATABASE_MAX_CONNECTIONS: expected a number from 1 to 1000, got `{raw}`"
+                    ));
+                    None
+                }
+            },
+        };
         let listen_addr = parse_or(
             &get,
             "PLANNER_ADDR",
@@ -435,6 +450,7 @@ impl Config {
             environment,
             data_dir,
             database_url: Secret::new(database_url),
+            database_max_connections,
             listen_addr: listen_addr.ok_or_else(missing)?,
             jwt_issuer: own_origin.clone(),
             jwt_audience: format!("{own_origin}/api"),

@@ -11,6 +11,14 @@ use sea_orm::{DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
 
 use crate::config::Config;
 
+/// Pool size on PostgreSQL unless `DATABASE_MAX_CONNECTIONS` says otherwise.
+const POSTGRES_CONNECTIONS: u32 = 16;
+/// Pool size on SQLite unless `DATABASE_MAX_CONNECTIONS` says otherwise.
+const SQLITE_CONNECTIONS: u32 = 8;
+
+/// Rows a SQLite connection's thread may hand over before the caller takes them (sqlx's default is 50).
+const ROW_BUFFER: usize = crate::repo::pagination::MAX_LIMIT as usize + 1;
+
 /// Opens the connection pool.
 ///
 /// SQLite gets WAL (readers never wait for the writer), foreign keys on (cascading deletes depend on them) and a busy
@@ -22,7 +30,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let url = config.database_url.expose();
     if config.is_postgres() {
         let pool = PgPoolOptions::new()
-            .max_connections(16)
+            .max_connections(config.database_max_connections.unwrap_or(POSTGRES_CONNECTIONS))
             .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await
@@ -35,12 +43,15 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(Duration::from_secs(5))
+        // A whole page (at most 200 rows, plus one to see whether there is more) crosses from the connection's
+        // thread without the thread stopping to wait for the request to take rows off the channel.
+        .row_buffer_size(ROW_BUFFER);
     if let Some(parent) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     }
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(config.database_max_connections.unwrap_or(SQLITE_CONNECTIONS))
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await

@@ -136,3 +136,65 @@ mod tests {
         assert!(unfolded.contains(&format!("SUMMARY:{summary}")));
     }
 }
+
+/// Properties over arbitrary text: every line stays within RFC 5545's limits, and unfolding and unescaping gives the
+/// text back.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// RFC 5545 §3.1 unfolding, then §3.3.11 unescaping, of one property's value.
+    fn value_of(document: &str, name: &str) -> String {
+        let unfolded = document.replace("\r\n ", "");
+        let line = unfolded
+            .split("\r\n")
+            .find(|l| l.starts_with(&format!("{name}:")))
+            .unwrap();
+        let mut out = String::new();
+        let mut chars = line[name.len() + 1..].chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some('n' | 'N') => out.push('\n'),
+                    Some(other) => out.push(other),
+                    None => {}
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn lines_fit_and_text_round_trips(summary in any::<String>(), description in any::<String>()) {
+            let mut calendar = Calendar::new("Feed");
+            calendar.event(
+                &Event {
+                    uid: "task-1@planner".to_owned(),
+                    summary: &summary,
+                    description: Some(&description),
+                    when: When::AllDay(NaiveDate::from_ymd_opt(2027, 3, 1).unwrap()),
+                    rrule: None,
+                },
+                Utc::now(),
+            );
+            let document = calendar.finish();
+            prop_assert!(document.ends_with("END:VCALENDAR\r\n"));
+            for line in document.split_terminator("\r\n") {
+                prop_assert!(line.len() <= 75, "a line of {} octets", line.len());
+                prop_assert!(!line.contains(['\r', '\n']));
+                prop_assert!(!line.chars().any(char::is_control), "a control character in {line:?}");
+            }
+            // What the writer keeps: line breaks (any style) as \n, other control characters dropped.
+            let kept = |text: &str| -> String {
+                text.replace("\r\n", "\n").replace('\r', "\n").chars().filter(|c| *c == '\n' || !c.is_control()).collect()
+            };
+            prop_assert_eq!(value_of(&document, "SUMMARY"), kept(&summary));
+            prop_assert_eq!(value_of(&document, "DESCRIPTION"), kept(&description));
+        }
+    }
+}

@@ -206,3 +206,82 @@ mod tests {
         assert!(days.contains(&(2, 28)) && days.contains(&(2, 29)), "{days:?}");
     }
 }
+
+/// Properties over every birthday, day and year the app accepts (years 1900 to 2200).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn any_day() -> impl Strategy<Value = NaiveDate> {
+        (0_i64..300 * 366)
+            .prop_map(|offset| NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(offset))
+    }
+
+    /// Any birthday with no year: every (month, day) of a leap year.
+    fn any_birthday() -> impl Strategy<Value = BirthDate> {
+        (0_i64..366).prop_map(|offset| {
+            let date = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Duration::days(offset);
+            BirthDate {
+                month: date.month(),
+                day: date.day(),
+                year: None,
+            }
+        })
+    }
+
+    fn any_rule() -> impl Strategy<Value = LeapDayRule> {
+        prop_oneof![Just(LeapDayRule::Feb28), Just(LeapDayRule::Mar1)]
+    }
+
+    proptest! {
+        #[test]
+        fn the_next_celebration_is_within_a_year_and_on_the_day_or_the_leap_rules_day(
+            birthday in any_birthday(), today in any_day(), rule in any_rule()
+        ) {
+            let next = birthday.next_occurrence(today, rule);
+            prop_assert!(next >= today);
+            prop_assert!(next < today + chrono::Duration::days(366));
+            if (next.month(), next.day()) != (birthday.month, birthday.day) {
+                prop_assert_eq!((birthday.month, birthday.day), (2, 29));
+                prop_assert!(NaiveDate::from_ymd_opt(next.year(), 2, 29).is_none(), "moved in a leap year");
+                let expected = match rule { LeapDayRule::Feb28 => (2, 28), LeapDayRule::Mar1 => (3, 1) };
+                prop_assert_eq!((next.month(), next.day()), expected);
+            }
+        }
+
+        #[test]
+        fn every_reminder_day_of_every_year_is_among_the_indexed_calendar_days(
+            birthday in any_birthday(), rule in any_rule(), before in 0_u16..=365, year in 1900_i32..2200
+        ) {
+            let indexed = reminder_calendar_days(&birthday, rule, &[before]);
+            let on = birthday.in_year(year, rule) - chrono::Duration::days(i64::from(before));
+            prop_assert!(indexed.contains(&(on.month(), on.day())), "{:?} not in {:?}", on, indexed);
+        }
+
+        #[test]
+        fn occurrences_in_a_window_are_the_celebrations_in_it_once_each(
+            birthday in any_birthday(), from in any_day(), days in 0_i64..2000, rule in any_rule()
+        ) {
+            let to = from + chrono::Duration::days(days);
+            let seen = birthday.occurrences_between(from, to, rule);
+            prop_assert!(seen.windows(2).all(|w| w[0].year() < w[1].year()), "one a year, in order");
+            prop_assert!(seen.iter().all(|d| *d >= from && *d <= to));
+            let expected = (from.year()..=to.year()).filter(|y| { let d = birthday.in_year(*y, rule); d >= from && d <= to }).count();
+            prop_assert_eq!(seen.len(), expected);
+        }
+
+        #[test]
+        fn a_date_is_accepted_exactly_when_it_exists_and_is_not_in_the_future(
+            month in 0_u32..14, day in 0_u32..33, year in prop::option::of(1700_i32..2300), today in any_day()
+        ) {
+            let accepted = BirthDate::new(month, day, year, today).is_ok();
+            let exists = match year {
+                Some(y) => NaiveDate::from_ymd_opt(y, month, day).is_some_and(|d| d <= today && y >= 1800),
+                None => NaiveDate::from_ymd_opt(2024, month, day).is_some(),
+            };
+            prop_assert_eq!(accepted, exists);
+        }
+    }
+}

@@ -230,3 +230,66 @@ mod tests {
         assert!(parse_timezone("Mars/Base").is_err());
     }
 }
+
+/// Properties of the account parsers over arbitrary input: they never panic, and what they accept is what they say.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::template::Template;
+    use crate::routes::birthdays::parse_subject;
+
+    proptest! {
+        #[test]
+        fn an_accepted_username_has_only_the_allowed_characters(raw in any::<String>()) {
+            if let Ok(name) = Username::parse(&raw) {
+                prop_assert!((3..=32).contains(&name.as_str().len()));
+                prop_assert!(name.as_str().chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)));
+            }
+        }
+
+        #[test]
+        fn an_accepted_email_is_one_trimmed_address_without_whitespace_or_line_breaks(raw in any::<String>()) {
+            if let Ok(email) = Email::parse(&raw) {
+                prop_assert!(email.as_str().len() <= 254);
+                prop_assert!(!email.as_str().chars().any(|c| c.is_whitespace() || c.is_control() || c == '<'));
+                prop_assert_eq!(email.as_str().matches('@').count() >= 1, true);
+            }
+        }
+
+        #[test]
+        fn usernames_and_emails_built_from_valid_parts_are_accepted(
+            local in "[a-z0-9][a-z0-9_-]{1,20}[a-z0-9]", domain in "[a-z0-9]{1,20}\\.[a-z]{2,6}"
+        ) {
+            prop_assert!(Username::parse(&local).is_ok());
+            prop_assert!(Email::parse(&format!("{local}@{domain}")).is_ok(), "{}@{}", local, domain);
+        }
+
+        #[test]
+        fn a_new_password_is_refused_exactly_when_too_short_too_long_or_common(raw in any::<String>()) {
+            let len = raw.chars().count();
+            let expected = (8..=128).contains(&len) && !COMMON_PASSWORDS.contains(raw.to_lowercase().as_str());
+            prop_assert_eq!(NewPassword::parse(&raw).is_ok(), expected);
+        }
+
+        #[test]
+        fn an_accepted_subject_is_one_line_and_a_valid_template(raw in any::<String>()) {
+            if let Ok(subject) = parse_subject(&raw) {
+                prop_assert!(!subject.contains(['\r', '\n']));
+                prop_assert!(Template::parse(&subject).is_ok());
+            }
+            let with_break = format!("{raw}\r\nBcc: victim@example.com");
+            prop_assert!(parse_subject(&with_break).is_err(), "a header injection is refused");
+        }
+
+        #[test]
+        fn a_time_zone_is_accepted_exactly_when_it_is_an_iana_name(raw in prop_oneof![
+            any::<String>(),
+            prop::sample::select(chrono_tz::TZ_VARIANTS.to_vec()).prop_map(|z| z.name().to_owned()),
+        ]) {
+            let known = chrono_tz::TZ_VARIANTS.iter().any(|z| z.name() == raw);
+            prop_assert_eq!(parse_timezone(&raw).is_ok(), known);
+        }
+    }
+}

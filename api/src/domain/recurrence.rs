@@ -125,3 +125,33 @@ mod tests {
         assert_eq!(daily.next_after(date(2026, 12, 30), 30), Some(date(2027, 1, 2)));
     }
 }
+
+/// Properties over every due date from 1900 to 2200 and every interval the API accepts.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn the_next_due_date_is_later_and_keeps_to_the_rule(
+            offset in 0_i64..300 * 366, interval in 1_u32..=365, anchor in 1_u32..=31,
+            frequency in prop_oneof![Just(Frequency::Daily), Just(Frequency::Weekly), Just(Frequency::Monthly), Just(Frequency::Yearly)]
+        ) {
+            let due = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(offset);
+            let next = Recurrence { frequency, interval }.next_after(due, anchor).unwrap();
+            prop_assert!(next > due);
+            let months = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+            match frequency {
+                Frequency::Daily => prop_assert_eq!((next - due).num_days(), i64::from(interval)),
+                Frequency::Weekly => prop_assert_eq!((next - due).num_days(), 7 * i64::from(interval)),
+                Frequency::Monthly | Frequency::Yearly => {
+                    let step = if frequency == Frequency::Monthly { interval } else { interval * 12 };
+                    prop_assert_eq!(months(next) - months(due), i64::from(step));
+                    prop_assert_eq!(next.day(), anchor.min(days_in_month(next.year(), next.month())));
+                }
+            }
+        }
+    }
+}

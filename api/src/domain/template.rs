@@ -141,3 +141,64 @@ mod tests {
         );
     }
 }
+
+/// Properties over arbitrary input: the parser never panics, and what it accepts renders as written.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn values() -> Values<'static> {
+        Values {
+            name: "Ann",
+            age: Some(30),
+            sender: "Bo",
+        }
+    }
+
+    /// A piece of a template and what it renders to with [`values`].
+    fn piece() -> impl Strategy<Value = (String, String)> {
+        prop_oneof![
+            any::<String>().prop_map(|text| (text.replace('{', "{{").replace('}', "}}"), text)),
+            Just(("{name}".to_owned(), "Ann".to_owned())),
+            Just(("{age}".to_owned(), "30".to_owned())),
+            Just(("{sender}".to_owned(), "Bo".to_owned())),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_is_refused_without_panicking(source in any::<String>()) {
+            let _ = Template::parse(&source).map(|t| t.render(&values()));
+        }
+
+        #[test]
+        fn text_with_doubled_braces_renders_as_itself(text in any::<String>()) {
+            let escaped = text.replace('{', "{{").replace('}', "}}");
+            prop_assert_eq!(Template::parse(&escaped).unwrap().render(&values()), text);
+        }
+
+        #[test]
+        fn placeholders_render_their_values_among_any_text(pieces in prop::collection::vec(piece(), 0..12)) {
+            let source: String = pieces.iter().map(|(s, _)| s.as_str()).collect();
+            let expected: String = pieces.iter().map(|(_, r)| r.as_str()).collect();
+            prop_assert_eq!(Template::parse(&source).unwrap().render(&values()), expected);
+        }
+
+        #[test]
+        fn escaped_html_has_no_markup_left(text in any::<String>()) {
+            let html = escape_html(&text);
+            prop_assert!(!html.contains(['<', '>', '"', '\'']));
+            let back = html.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&");
+            prop_assert_eq!(back, text);
+        }
+
+        #[test]
+        fn text_as_html_never_lets_a_tag_through(text in any::<String>()) {
+            let html = text_to_html(&text);
+            let without_ours = html.replace("<p>", "").replace("</p>", "").replace("<br>", "");
+            prop_assert!(!without_ours.contains('<'));
+        }
+    }
+}

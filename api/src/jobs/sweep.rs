@@ -30,14 +30,14 @@ pub struct SweepReport {
     pub skipped: usize,
 }
 
-/// The moment a local wall-clock time happens; in a DST gap, the first half hour that exists after it.
+/// The moment a local wall-clock time happens; in a gap, the first half hour that exists after it.
 pub fn local_moment(date: NaiveDate, time: NaiveTime, zone: Tz) -> DateTime<Utc> {
     let local = date.and_time(time);
-    // Gaps are 30 or 60 minutes (120 at most in history): step forward to the first time that exists.
-    [0, 30, 60, 90, 120]
-        .into_iter()
-        .find_map(|minutes| {
-            zone.from_local_datetime(&(local + Duration::minutes(minutes)))
+    // DST gaps are 30 to 120 minutes, but a zone that moved across the date line skipped a whole day (Pacific/Apia on
+    // 30 December 2011): step forward half an hour at a time, for up to a day and a bit, to the first time that exists.
+    (0..=52)
+        .find_map(|step| {
+            zone.from_local_datetime(&(local + Duration::minutes(30 * step)))
                 .earliest()
         })
         .map_or_else(|| Utc.from_utc_datetime(&local), |at| at.with_timezone(&Utc))
@@ -473,5 +473,43 @@ mod tests {
         assert!(!days.contains(&(2, 27)) && !days.contains(&(3, 2)), "{days:?}");
         let leap = calendar_days(utc("2028-02-28T12:00:00Z"), utc("2028-02-28T13:00:00Z"));
         assert!(leap.contains(&(2, 29)), "in a leap year 29 February is itself a date");
+    }
+}
+
+/// Properties of wall-clock times in every IANA zone, 1970 to 2100.
+#[cfg(test)]
+mod properties {
+    use chrono::Timelike as _;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn a_time_on_a_day_the_zone_skipped_falls_at_the_start_of_the_next_day() {
+        // Samoa moved across the date line: in Apia, 30 December 2011 never happened.
+        let date = NaiveDate::from_ymd_opt(2011, 12, 30).unwrap();
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+        let at = local_moment(date, nine, chrono_tz::Pacific::Apia).with_timezone(&chrono_tz::Pacific::Apia);
+        assert_eq!(at.naive_local().to_string(), "2011-12-31 00:00:00");
+    }
+
+    proptest! {
+        #[test]
+        fn a_local_time_is_kept_when_it_exists_and_otherwise_is_the_first_half_hour_after_it(
+            zone in prop::sample::select(chrono_tz::TZ_VARIANTS.to_vec()),
+            offset in 0_i64..130 * 365, minutes in 0_u32..24 * 60
+        ) {
+            let date = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap() + Duration::days(offset);
+            let time = NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0).unwrap();
+            let asked = date.and_time(time);
+            let local = local_moment(date, time, zone).with_timezone(&zone).naive_local();
+            if zone.from_local_datetime(&asked).earliest().is_some() {
+                prop_assert_eq!(local, asked);
+            } else {
+                prop_assert!(local > asked, "{} in {}: {} is before the time asked", asked, zone, local);
+                prop_assert!(local - asked <= Duration::hours(25), "{} in {}: {}", asked, zone, local);
+                prop_assert_eq!(local.minute() % 30, asked.minute() % 30);
+            }
+        }
     }
 }
