@@ -56,6 +56,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The database could not be reached; the response closes the [database gate](crate::http::database_gate).
+    #[error("database unreachable")]
+    DatabaseUnreachable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -76,7 +79,7 @@ impl ApiError {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::DatabaseUnreachable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -120,6 +123,12 @@ impl ApiError {
                 vec![],
             ),
             Self::Unavailable(detail) => ("about:blank", reason(status), detail.clone(), vec![]),
+            Self::DatabaseUnreachable => (
+                "about:blank",
+                reason(status),
+                "The database is unavailable; try again shortly.".to_owned(),
+                vec![],
+            ),
             Self::UnsupportedMediaType => (
                 "about:blank",
                 reason(status),
@@ -197,6 +206,14 @@ impl IntoResponse for ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
+            Self::DatabaseUnreachable => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                response
+                    .extensions_mut()
+                    .insert(crate::http::database_gate::DatabaseUnreachable);
+            }
             _ => {}
         }
         response
@@ -217,7 +234,7 @@ impl From<sea_orm::DbErr> for ApiError {
         }
         if is_unavailable(&err) {
             tracing::warn!(error.cause = %err, "database unavailable");
-            return Self::Unavailable("The database is unavailable; try again shortly.".to_owned());
+            return Self::DatabaseUnreachable;
         }
         Self::Internal(anyhow::Error::new(err))
     }
@@ -235,6 +252,22 @@ fn unique_violation(message: &str) -> ApiError {
     }
 }
 
+/// Whether the database could not be reached at all (as opposed to refusing a statement): no connection to be had,
+/// a connection lost, or a server shutting down or starting up.
 fn is_unavailable(err: &sea_orm::DbErr) -> bool {
-    matches!(err, sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                true
+            }
+            // PostgreSQL's class 57: admin_shutdown, crash_shutdown, cannot_connect_now.
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|code| matches!(&*code, "57P01" | "57P02" | "57P03")),
+            _ => false,
+        },
+        _ => false,
+    }
 }

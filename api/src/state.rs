@@ -12,6 +12,7 @@ use crate::calendar::feed_token::FeedTokens;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::email::mailer::Mailer;
+use crate::http::database_gate::DatabaseGate;
 use crate::tmdb::client::TmdbSettings;
 use crate::tmdb::{MovieDatabase, TmdbClient};
 
@@ -30,6 +31,8 @@ pub struct AppState {
     pub tmdb: Arc<dyn MovieDatabase>,
     pub feed_tokens: Arc<FeedTokens>,
     pub mailer: Arc<dyn Mailer>,
+    /// Closed while the database is unreachable, so that requests fail fast.
+    pub database_gate: Arc<DatabaseGate>,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
             feed_tokens: Arc::new(FeedTokens::new(config.jwt_secret.expose())),
             mailer: crate::email::mailer::from_config(&config)?,
             config: Arc::new(config),
+            database_gate: Arc::new(DatabaseGate::default()),
             db,
             clock,
         })

@@ -42,7 +42,8 @@ impl IntoResponse for JsonRejection {
     }
 }
 
-/// For endpoints whose body is optional: no body (or only white space) is `None`; anything else must be JSON.
+/// For endpoints whose body is optional: no body (or only white space) and JSON `null` are `None`; anything else must
+/// be JSON.
 ///
 /// # Errors
 /// 415 for another content type, 400 for malformed JSON, 422 for the wrong shape.
@@ -54,7 +55,7 @@ pub fn optional<T: DeserializeOwned>(headers: &axum::http::HeaderMap, body: &[u8
     if !is_json(content_type) {
         return Err(JsonRejection::UnsupportedMediaType);
     }
-    parse(body).map(Some)
+    parse::<Option<T>>(body)
 }
 
 fn is_json(content_type: &str) -> bool {
@@ -127,6 +128,10 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonRejection> {
             "must not contain NUL characters",
         )));
     }
+    // Every body is an object, but serde would also read a struct from an array of its fields in order.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(JsonRejection::Invalid(FieldError::new("body", "must be a JSON object")));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -135,11 +140,45 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonRejection> {
             serde_json::error::Category::Data => JsonRejection::Invalid(field_error(&path, &inner.to_string())),
             _ => JsonRejection::Malformed(inner.to_string()),
         }
-    })?;
+    });
+    let value = match value {
+        // JSON Schema counts `7.0` as an integer, so a client may send one where an integer is documented.
+        Err(JsonRejection::Invalid(error)) if error.message.contains("floating point") => {
+            return with_whole_floats_as_integers(bytes);
+        }
+        other => other?,
+    };
     deserializer
         .end()
         .map_err(|e| JsonRejection::Malformed(e.to_string()))?;
     Ok(value)
+}
+
+/// Deserializes again with every number that has no fraction written as an integer.
+fn with_whole_floats_as_integers<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonRejection> {
+    fn normalise(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Number(number) => {
+                if let Some(float) = number.as_f64().filter(|f| number.is_f64() && f.fract() == 0.0)
+                    && float.abs() < 9.0e15
+                {
+                    #[expect(clippy::cast_possible_truncation, reason = "a whole number well inside i64")]
+                    let whole = float as i64;
+                    *number = whole.into();
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(normalise),
+            serde_json::Value::Object(map) => map.values_mut().for_each(normalise),
+            _ => {}
+        }
+    }
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| JsonRejection::Malformed(e.to_string()))?;
+    normalise(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        JsonRejection::Invalid(field_error(&path, &err.into_inner().to_string()))
+    })
 }
 
 /// serde names a missing or unknown field only in its message; pull the name out so the client can show it.
@@ -223,11 +262,31 @@ mod tests {
             rejection(r#"{"name":"a","age":1} x"#),
             JsonRejection::Malformed(_)
         ));
-        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        let deep = r#"{"a":"#.repeat(10_000) + "1" + &"}".repeat(10_000);
         let too_deep = parse::<serde_json::Value>(deep.as_bytes()).unwrap_err();
         assert!(
             matches!(too_deep, JsonRejection::Malformed(_)),
             "deep nesting stops at serde_json's recursion limit"
+        );
+    }
+
+    #[test]
+    fn a_body_is_an_object_not_an_array_of_the_fields() {
+        let rejected = rejection(r#"["a", 1]"#);
+        assert!(
+            matches!(&rejected, JsonRejection::Invalid(e) if e.field == "body"),
+            "{rejected:?}"
+        );
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_integers() {
+        let parsed: Body = parse(br#"{"name": "a", "age": 7.0}"#).unwrap();
+        assert_eq!(parsed.age, 7);
+        let rejected = rejection(r#"{"name": "a", "age": 7.5}"#);
+        assert!(
+            matches!(&rejected, JsonRejection::Invalid(e) if e.field == "age"),
+            "{rejected:?}"
         );
     }
 }

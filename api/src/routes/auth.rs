@@ -42,10 +42,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[schema(example = json!({"username": "ann", "email": "ann@example.com", "password": "correct horse battery staple"}))]
 pub struct RegisterRequest {
     /// 3 to 32 letters, digits, `_`, `-` or `.`; unique regardless of case.
+    #[schema(pattern = "^[A-Za-z0-9_.-]{3,32}$")]
     pub username: String,
     /// Unique regardless of case.
     pub email: String,
     /// 8 to 128 characters, not a commonly breached password.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     /// Defaults to the username.
     pub display_name: Option<String>,

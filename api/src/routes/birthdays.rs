@@ -36,6 +36,7 @@ pub const DEFAULT_SUBJECT: &str = "Happy birthday, {name}!";
 pub const DEFAULT_MESSAGE: &str =
     "Dear {name},\n\nHappy birthday! I hope you have a wonderful day.\n\nBest wishes,\n{sender}";
 const MAX_REMINDERS: usize = 10;
+const MAX_REMINDER_DAYS: i64 = 365;
 
 /// A birthday, with when it is next celebrated.
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,7 +49,10 @@ const MAX_REMINDERS: usize = 10;
 pub struct BirthdayResponse {
     pub id: i64,
     pub name: String,
+    #[schema(minimum = 1, maximum = 12)]
     pub month: u32,
+    /// 1 to 31, and a day the month has (29 February always).
+    #[schema(minimum = 1, maximum = 31)]
     pub day: u32,
     /// Birth year, when known.
     pub year: Option<i32>,
@@ -78,10 +82,16 @@ pub struct BirthdayResponse {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Bo", "month": 2, "day": 29, "year": 1996, "email": "bo@example.com", "send_greeting": true, "remind_me_days_before": [7, 1, 0]}))]
 pub struct CreateBirthdayRequest {
-    /// 1 to 100 characters.
+    /// 1 to 100 characters, not all white space.
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: String,
+    #[schema(minimum = 1, maximum = 12)]
     pub month: u32,
+    /// 1 to 31, and a day the month has (29 February always).
+    #[schema(minimum = 1, maximum = 31)]
     pub day: u32,
+    /// From 1800 to the current year.
+    #[schema(minimum = 1800)]
     pub year: Option<i32>,
     pub email: Option<String>,
     /// Needs `email`.
@@ -93,6 +103,7 @@ pub struct CreateBirthdayRequest {
     pub message: Option<String>,
     pub timezone: Option<String>,
     /// Up to 10 values of 0 to 365; default `[0]`.
+    #[schema(schema_with = reminder_days_schema)]
     pub remind_me_days_before: Option<Vec<i64>>,
     #[serde(default)]
     pub leap_day_rule: LeapDayRule,
@@ -106,11 +117,14 @@ pub struct CreateBirthdayRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"remind_me_days_before": [7, 0], "timezone": "Asia/Tokyo", "year": null}))]
 pub struct UpdateBirthdayRequest {
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: Option<String>,
+    #[schema(minimum = 1, maximum = 12)]
     pub month: Option<u32>,
+    #[schema(minimum = 1, maximum = 31)]
     pub day: Option<u32>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1800)]
     pub year: Option<Option<i32>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -121,9 +135,25 @@ pub struct UpdateBirthdayRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub timezone: Option<Option<String>>,
+    #[schema(schema_with = reminder_days_schema)]
     pub remind_me_days_before: Option<Vec<i64>>,
     pub leap_day_rule: Option<LeapDayRule>,
     pub notes: Option<String>,
+}
+
+/// The schema of `remind_me_days_before`: up to ten whole days of 0 to 365, or `null` for the default.
+fn reminder_days_schema() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::Integer))
+                .minimum(Some(0))
+                .maximum(Some(MAX_REMINDER_DAYS)),
+        )
+        .max_items(Some(MAX_REMINDERS))
+        .build()
 }
 
 /// Paging through birthdays in calendar order.
@@ -131,6 +161,7 @@ pub struct UpdateBirthdayRequest {
 #[into_params(parameter_in = Query)]
 pub struct ListBirthdaysQuery {
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
@@ -141,8 +172,10 @@ pub struct ListBirthdaysQuery {
 #[into_params(parameter_in = Query)]
 pub struct UpcomingQuery {
     /// 0 to 366 days from today; default 30.
+    #[param(minimum = 0, maximum = 366)]
     pub days: Option<i64>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,
@@ -278,8 +311,8 @@ fn parse_reminders(raw: &[i64]) -> Result<String, String> {
         .map(|d| {
             u16::try_from(*d)
                 .ok()
-                .filter(|d| *d <= 365)
-                .ok_or_else(|| "each value must be 0 to 365".to_owned())
+                .filter(|d| i64::from(*d) <= MAX_REMINDER_DAYS)
+                .ok_or_else(|| format!("each value must be 0 to {MAX_REMINDER_DAYS}"))
         })
         .collect::<Result<Vec<_>, _>>()?;
     days.sort_unstable_by(|a, b| b.cmp(a));

@@ -37,6 +37,7 @@ pub struct UpdateMeRequest {
     /// ISO 3166-1 alpha-2 country code.
     pub region: Option<String>,
     /// Language for movie titles and overviews, such as `en` or `pt-BR`.
+    #[schema(pattern = "^\\s*[A-Za-z]{2,3}(-[A-Za-z]{2})?\\s*$")]
     pub language: Option<String>,
     /// What the planner emails about; absent fields stay as they are.
     pub notifications: Option<UpdateNotificationSettings>,
@@ -61,6 +62,8 @@ pub struct UpdateNotificationSettings {
 #[schema(example = json!({"current_password": "correct horse battery staple", "new_password": "a brand new passphrase"}))]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    /// 8 to 128 characters, not a commonly breached password.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 

@@ -62,7 +62,7 @@ impl Modify for BearerScheme {
 
 /// Every documented route, with the OpenAPI document derived from them.
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .nest("/api/v1/auth", auth::router())
         .merge(me::router())
@@ -72,7 +72,56 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(agenda::router())
         .merge(export::router())
         .merge(account_email::router())
-        .merge(notifications::router())
+        .merge(notifications::router());
+    document_request_errors(router.get_openapi_mut());
+    router
+}
+
+/// Documents, on every operation that can meet them, the answers given before its handler runs: 400 for a path or
+/// query parameter of the wrong type or a body that is not JSON, and for operations with a body, 413, 415 and 422.
+fn document_request_errors(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let has_body = operation.request_body.is_some();
+            let has_parameters = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            };
+            if has_body || has_parameters {
+                add(
+                    "400",
+                    "Malformed request: a path or query parameter of the wrong type, or a body that is not JSON",
+                );
+            }
+            if has_body {
+                add("413", "The body is larger than 1 MiB");
+                add("415", "The body is not sent as `application/json`");
+                add("422", "A field is missing, unknown or invalid; `errors` names each one");
+            }
+        }
+    }
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json` and kept in `openapi.yaml`.
@@ -95,5 +144,9 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", axum::routing::get(crate::metrics::metrics))
         .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .fallback_service(app)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::database_gate::database_gate,
+        ))
         .with_state(state)
 }

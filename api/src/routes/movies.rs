@@ -47,10 +47,13 @@ impl From<TmdbError> for ApiError {
 #[into_params(parameter_in = Query)]
 pub struct SearchMoviesQuery {
     /// 1 to 200 characters.
+    #[param(min_length = 1, max_length = 200)]
     pub query: String,
     /// Release year.
+    #[param(minimum = 1870, maximum = 2100)]
     pub year: Option<i32>,
     /// 1 to 500, default 1.
+    #[param(minimum = 1, maximum = 500)]
     pub page: Option<u32>,
 }
 
@@ -147,6 +150,7 @@ pub struct CreateMovieAlertRequest {
     /// ISO 3166-1 alpha-2; defaults to the user's region.
     pub region: Option<String>,
     /// 1 to 60.
+    #[schema(minimum = 1, maximum = 60)]
     pub notify_days_before: Option<i32>,
 }
 
@@ -158,7 +162,7 @@ pub struct UpdateMovieAlertRequest {
     pub release_types: Option<Vec<ReleaseType>>,
     pub region: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 60)]
     pub notify_days_before: Option<Option<i32>>,
 }
 
@@ -166,6 +170,8 @@ pub struct UpdateMovieAlertRequest {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListMovieAlertsQuery {
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }

@@ -48,6 +48,8 @@ pub struct NotificationResponse {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListNotificationsQuery {
+    /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }

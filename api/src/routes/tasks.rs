@@ -95,7 +95,8 @@ pub struct TaskResponse {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Renew passport", "due_date": "2026-12-18", "due_time": "09:30", "priority": "high", "labels": ["admin"], "remind_before_minutes": 60}))]
 pub struct CreateTaskRequest {
-    /// 1 to 200 characters.
+    /// 1 to 200 characters, not all white space.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: String,
     /// Markdown, up to 10 000 characters.
     #[serde(default)]
@@ -110,7 +111,8 @@ pub struct CreateTaskRequest {
     pub labels: Vec<String>,
     #[serde(default)]
     pub completed: bool,
-    /// Minutes before the due date and time to send a reminder; needs `due_date`.
+    /// Minutes before the due date and time to send a reminder, up to 28 days; needs `due_date`.
+    #[schema(minimum = 0, maximum = 40320)]
     pub remind_before_minutes: Option<i32>,
     /// Needs `due_date`.
     pub recurrence: Option<Recurrence>,
@@ -121,6 +123,7 @@ pub struct CreateTaskRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"completed": true}))]
 pub struct UpdateTaskRequest {
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: Option<String>,
     pub description: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
@@ -134,7 +137,7 @@ pub struct UpdateTaskRequest {
     /// Completing a recurring task creates its next occurrence.
     pub completed: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 40320)]
     pub remind_before_minutes: Option<Option<i32>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Recurrence>)]
@@ -146,6 +149,7 @@ pub struct UpdateTaskRequest {
 #[into_params(parameter_in = Query)]
 pub struct ListTasksQuery {
     /// `open`, `done` or `all` (default).
+    #[param(pattern = "^(open|done|all)$")]
     pub status: Option<String>,
     /// Due on or before this date.
     pub due_before: Option<NaiveDate>,
@@ -160,8 +164,10 @@ pub struct ListTasksQuery {
     /// Words to find in the title or description.
     pub q: Option<String>,
     /// `due_date` (default), `priority` or `created_at`; prefix `-` for descending. Tasks without a due date come last.
+    #[param(pattern = "^-?(due_date|priority|created_at)$")]
     pub sort: Option<String>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` from the previous page.
     pub cursor: Option<String>,

@@ -16,6 +16,7 @@ on_both_databases!(
     downtime_within_the_grace_window_catches_up_and_longer_downtime_skips,
     reminders_go_to_verified_owners_only,
     temporary_failures_retry_and_permanent_ones_fail_with_the_reply,
+    mail_waits_while_the_smtp_server_is_down_and_goes_once_when_it_is_back,
     concurrent_sweeps_and_senders_deliver_each_message_once,
     the_worker_in_serve_sends_without_being_asked,
     new_years_day_east_of_utc_and_the_daily_greeting_limit,
@@ -321,6 +322,38 @@ async fn temporary_failures_retry_and_permanent_ones_fail_with_the_reply(backend
     );
     assert_eq!(api::jobs::deliver::dispatch_due(&app.state).await.unwrap(), 1);
     assert_eq!(smtp.received().last().unwrap().rcpt_to, ["<gone@example.com>"]);
+}
+
+async fn mail_waits_while_the_smtp_server_is_down_and_goes_once_when_it_is_back(backend: Backend) {
+    let mut smtp = SmtpServer::start().await;
+    let app = app_with_smtp(backend, &smtp, &[]).await;
+    let ann = app.verified("ann").await;
+    add_birthday(&app, &ann.access_token, json!({"name": "Bo", "month": 12, "day": 5, "email": "bo@example.com", "send_greeting": true, "timezone": "UTC", "remind_me_days_before": []})).await;
+    app.clock.set(at("2026-12-05T09:00:00Z"));
+    smtp.go_down();
+    assert_eq!(sweep_and_send(&app).await, 0);
+    // Down for a while: each retry finds the port closed and waits longer.
+    for _ in 0..3 {
+        app.clock.advance(chrono::Duration::minutes(30));
+        assert_eq!(api::jobs::deliver::dispatch_due(&app.state).await.unwrap(), 0);
+    }
+    let ann = app.logged_in("ann").await;
+    let entry = &log(&app, &ann.access_token).await[0];
+    assert_eq!(entry["status"], "pending", "{entry}");
+    assert!(entry["attempts"].as_i64().unwrap() >= 2, "retried while down: {entry}");
+    assert!(!entry["last_error"].as_str().unwrap_or("").is_empty(), "{entry}");
+
+    smtp.come_back().await;
+    app.clock.advance(chrono::Duration::hours(1));
+    assert_eq!(api::jobs::deliver::dispatch_due(&app.state).await.unwrap(), 1);
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(sweep_and_send(&app).await, 0, "nothing more to send");
+    let received = smtp.received();
+    assert_eq!(received.len(), 1, "delivered once");
+    assert_eq!(received[0].rcpt_to, ["<bo@example.com>"]);
+    let ann = app.logged_in("ann").await;
+    let entry = &log(&app, &ann.access_token).await[0];
+    assert_eq!(entry["status"], "sent", "{entry}");
 }
 
 async fn concurrent_sweeps_and_senders_deliver_each_message_once(backend: Backend) {

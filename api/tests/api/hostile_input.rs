@@ -19,6 +19,8 @@ on_both_databases!(
     every_list_validates_limit_and_cursor,
     more_invalid_task_fields_are_named,
     daily_weekly_and_yearly_tasks_recur_through_the_api,
+    injection_strings_are_stored_and_returned_verbatim,
+    a_huge_string_in_any_field_is_a_4xx_naming_it_and_changes_nothing,
 );
 
 async fn nul_characters_are_refused_naming_the_field(backend: Backend) {
@@ -483,4 +485,252 @@ async fn daily_weekly_and_yearly_tasks_recur_through_the_api(backend: Backend) {
             .await;
         assert_eq!(open["items"][0]["due_date"], next, "{frequency}");
     }
+}
+
+/// SQL, header, HTML and format-string attacks are data: stored as sent, returned as sent, and found by search.
+async fn injection_strings_are_stored_and_returned_verbatim(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t = app.signed_up("ann").await.access_token;
+    let hostile = [
+        "Robert'); DROP TABLE tasks;--",
+        "' OR '1'='1",
+        "x\" UNION SELECT password_hash FROM users --",
+        "%s%n%x {0} ${jndi:ldap://x} {{name}}",
+        "<script>alert(1)</script>",
+        "a\\b\\c; \\\\ \u{202e}reversed",
+    ];
+    for text in hostile {
+        let (status, task) = app
+            .call(Method::POST, "/api/v1/tasks", Some(&t), Some(json!({"title": text, "description": text, "labels": [text.chars().filter(|c| c.is_alphanumeric()).take(20).collect::<String>()]})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{text}: {task}");
+        let (_, stored) = app
+            .call(Method::GET, &format!("/api/v1/tasks/{}", task["id"]), Some(&t), None)
+            .await;
+        assert_eq!(
+            (stored["title"].as_str(), stored["description"].as_str()),
+            (Some(text), Some(text))
+        );
+        let (_, found) = app
+            .call(
+                Method::GET,
+                &format!("/api/v1/tasks?q={}", urlencode(text)),
+                Some(&t),
+                None,
+            )
+            .await;
+        let titles: Vec<&str> = found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["title"].as_str())
+            .collect();
+        assert!(titles.contains(&text), "search for {text:?} finds it: {titles:?}");
+
+        let (status, birthday) = app
+            .call(
+                Method::POST,
+                "/api/v1/birthdays",
+                Some(&t),
+                Some(json!({"name": text, "month": 5, "day": 1, "notes": text})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{text}: {birthday}");
+        assert_eq!(
+            (birthday["name"].as_str(), birthday["notes"].as_str()),
+            (Some(text), Some(text))
+        );
+    }
+    // A header injection in a display name, which goes into the From header of greetings, is refused, naming it.
+    let (status, problem) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&t),
+            Some(json!({"display_name": "Ann\r\nBcc: everyone@example.com"})),
+        )
+        .await;
+    assert_eq!(
+        (status, invalid_fields(&problem)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["display_name".to_owned()])
+    );
+    let (_, tasks) = app.call(Method::GET, "/api/v1/tasks?limit=200", Some(&t), None).await;
+    assert_eq!(
+        tasks["items"].as_array().unwrap().len(),
+        hostile.len(),
+        "nothing dropped, nothing extra"
+    );
+}
+
+/// A string of 300 000 characters (under the 1 MiB body limit) in each text field of each body, and 6 000 in each
+/// text query parameter: a 4xx every time, a 422 names the field, and nothing stored changes.
+async fn a_huge_string_in_any_field_is_a_4xx_naming_it_and_changes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let t = app.signed_up("ann").await.access_token;
+    let (_, task) = app
+        .call(
+            Method::POST,
+            "/api/v1/tasks",
+            Some(&t),
+            Some(json!({"title": "keep me"})),
+        )
+        .await;
+    let (_, birthday) = app
+        .call(
+            Method::POST,
+            "/api/v1/birthdays",
+            Some(&t),
+            Some(json!({"name": "Bo", "month": 5, "day": 1})),
+        )
+        .await;
+    let export = |app: &crate::helpers::TestApp| {
+        let t = t.clone();
+        let url = app.url("/api/v1/me/export");
+        let client = app.client.clone();
+        async move {
+            let mut data: serde_json::Value = client
+                .get(url)
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            data.as_object_mut().unwrap().remove("exported_at");
+            data
+        }
+    };
+    let before = export(&app).await;
+    let huge = "x".repeat(300_000);
+    let task_path = format!("/api/v1/tasks/{}", task["id"]);
+    let birthday_path = format!("/api/v1/birthdays/{}", birthday["id"]);
+    let preview_path = format!("{birthday_path}/preview");
+    let bodies: Vec<(Method, &str, serde_json::Value, &[&str])> = vec![
+        (
+            Method::POST,
+            "/api/v1/auth/register",
+            json!({"username": "bob", "email": "bob@example.com", "password": PASSWORD}),
+            &["username", "email", "password", "display_name", "timezone", "region"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/login",
+            json!({"username": "ann", "password": PASSWORD}),
+            &["username", "password"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/password-reset/request",
+            json!({"email": "ann@example.com"}),
+            &["email"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/password-reset/confirm",
+            json!({"token": "t", "new_password": "a brand new passphrase"}),
+            &["token", "new_password"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/verify-email/confirm",
+            json!({"token": "t"}),
+            &["token"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/refresh",
+            json!({"refresh_token": "t"}),
+            &["refresh_token"],
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/me",
+            json!({}),
+            &["display_name", "email", "timezone", "region", "language"],
+        ),
+        (
+            Method::PUT,
+            "/api/v1/me/password",
+            json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+            &["current_password", "new_password"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/tasks",
+            json!({"title": "t"}),
+            &["title", "description", "due_time", "label"],
+        ),
+        (
+            Method::PATCH,
+            &task_path,
+            json!({}),
+            &["title", "description", "due_time", "label"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/birthdays",
+            json!({"name": "Cy", "month": 1, "day": 2}),
+            &["name", "email", "subject", "message", "timezone", "notes"],
+        ),
+        (
+            Method::PATCH,
+            &birthday_path,
+            json!({}),
+            &["name", "email", "subject", "message", "timezone", "notes"],
+        ),
+        (Method::POST, &preview_path, json!({}), &["subject", "message"]),
+        (
+            Method::POST,
+            "/api/v1/movie-alerts",
+            json!({"tmdb_id": 1, "release_types": ["theatrical"]}),
+            &["region"],
+        ),
+    ];
+    for (method, path, base, fields) in bodies {
+        for field in fields {
+            let mut body = base.clone();
+            // Labels are a list: the huge string goes in as one label.
+            if *field == "label" {
+                body["labels"] = json!([huge]);
+            } else {
+                body[*field] = json!(huge);
+            }
+            let response = app.request(method.clone(), path, Some(&t), Some(body)).await;
+            let status = response.status();
+            // A reset request says nothing about the address it names, by design: 202 whatever it is.
+            let says_nothing = path == "/api/v1/auth/password-reset/request" && status == StatusCode::ACCEPTED;
+            assert!(
+                status.is_client_error() || says_nothing,
+                "{method} {path} with a huge {field}: {status}"
+            );
+            if status == StatusCode::UNPROCESSABLE_ENTITY {
+                let named = invalid_fields(&response.json().await.unwrap());
+                let expected = if *field == "label" { "labels" } else { *field };
+                assert!(
+                    named.iter().any(|n| n.starts_with(expected)),
+                    "{method} {path}: {named:?} names {field}"
+                );
+            }
+        }
+    }
+    let long = "x".repeat(6_000);
+    for (path, parameter) in [
+        ("/api/v1/tasks", "q"),
+        ("/api/v1/tasks", "label"),
+        ("/api/v1/tasks", "sort"),
+        ("/api/v1/tasks", "status"),
+        ("/api/v1/tasks", "cursor"),
+        ("/api/v1/birthdays", "cursor"),
+        ("/api/v1/notifications", "cursor"),
+        ("/api/v1/movies/search", "query"),
+        ("/api/v1/agenda", "from"),
+    ] {
+        let response = app
+            .request(Method::GET, &format!("{path}?{parameter}={long}"), Some(&t), None)
+            .await;
+        let status = response.status();
+        assert!(status.is_client_error(), "{path}?{parameter}=<6000 x>: {status}");
+    }
+    assert_eq!(export(&app).await, before, "nothing stored changed");
 }

@@ -1,6 +1,6 @@
 //! A real SMTP server for the tests: it speaks the protocol on `127.0.0.1:0`, records every message it accepts, and
 //! can be told to answer 451 (try later) or 550 (refused) to exercise retries and failures, or to fall silent, as a
-//! server that hangs does, to catch senders in the middle of a message.
+//! server that hangs does, to catch senders in the middle of a message, or to go down and come back on its port.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -40,6 +40,8 @@ struct Shared {
     mode: Option<Mode>,
     refused: usize,
     silenced: usize,
+    /// Down: the port is closed and open sessions end at their next command.
+    down: bool,
 }
 
 pub struct SmtpServer {
@@ -59,13 +61,21 @@ impl SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Mutex::new(Shared::default()));
-        let task_shared = shared.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(session(stream, task_shared.clone()));
-            }
-        });
+        let task = accept(listener, shared.clone());
         Self { addr, shared, task }
+    }
+
+    /// Goes down as a crashed server does: the port stops accepting and open connections are dropped.
+    pub fn go_down(&mut self) {
+        self.shared.lock().unwrap().down = true;
+        self.task.abort();
+    }
+
+    /// Comes back on the same port.
+    pub async fn come_back(&mut self) {
+        let listener = TcpListener::bind(self.addr).await.unwrap();
+        self.shared.lock().unwrap().down = false;
+        self.task = accept(listener, self.shared.clone());
     }
 
     pub fn url(&self) -> String {
@@ -112,6 +122,14 @@ impl SmtpServer {
     }
 }
 
+fn accept(listener: TcpListener, shared: Arc<Mutex<Shared>>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(session(stream, shared.clone()));
+        }
+    })
+}
+
 async fn session(stream: tokio::net::TcpStream, shared: Arc<Mutex<Shared>>) {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
@@ -128,7 +146,7 @@ async fn session(stream: tokio::net::TcpStream, shared: Arc<Mutex<Shared>>) {
     let mut line = String::new();
     loop {
         line.clear();
-        if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+        if lines.read_line(&mut line).await.unwrap_or(0) == 0 || shared.lock().unwrap().down {
             return;
         }
         let command = line.trim_end().to_owned();
