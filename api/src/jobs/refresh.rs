@@ -13,6 +13,8 @@ use crate::tmdb::{MovieDetails, TmdbError};
 
 /// How old a movie's dates may get before they are read again.
 pub const REFRESH_AFTER_HOURS: i64 = 24;
+/// After TMDB fails for a movie, it is asked again this much later, not a whole day.
+pub const RETRY_AFTER_FAILURE_MINUTES: i64 = 60;
 /// Movies refreshed per run; the rest wait for the next run (TMDB's rate limit paces the calls anyway).
 const BATCH: u64 = 200;
 
@@ -26,7 +28,7 @@ pub struct RefreshReport {
 /// Re-reads the release dates of every movie checked more than a day ago.
 ///
 /// # Errors
-/// Database failures; TMDB failures leave the movie for the next run.
+/// Database failures; a TMDB failure changes nothing and leaves the movie to be tried again in an hour.
 pub async fn refresh_releases(state: &AppState) -> anyhow::Result<RefreshReport> {
     let mut report = RefreshReport::default();
     if !state.tmdb.is_configured() {
@@ -41,12 +43,17 @@ pub async fn refresh_releases(state: &AppState) -> anyhow::Result<RefreshReport>
         }
         let movie = match state.tmdb.movie_fresh(tmdb_id, "en").await {
             Ok(movie) => movie,
-            Err(TmdbError::Unavailable(e)) => {
-                tracing::warn!(tmdb.id = tmdb_id, error.cause = %e, "release refresh postponed");
-                continue;
-            }
-            Err(e) => {
-                tracing::warn!(tmdb.id = tmdb_id, error.cause = %e, "release refresh failed");
+            Err(error) => {
+                let what = if matches!(error, TmdbError::Unavailable(_)) {
+                    "postponed"
+                } else {
+                    "failed"
+                };
+                tracing::warn!(tmdb.id = tmdb_id, error.cause = %error, "release refresh {what}; retrying in an hour");
+                // Nothing stored changes; the movie is tried again in an hour.
+                let retry_at =
+                    now - Duration::hours(REFRESH_AFTER_HOURS) + Duration::minutes(RETRY_AFTER_FAILURE_MINUTES);
+                repo::movie_alerts::retry_refresh(&state.db, tmdb_id, retry_at).await?;
                 continue;
             }
         };

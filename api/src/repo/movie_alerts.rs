@@ -111,6 +111,24 @@ pub async fn claim_refresh(
     Ok(result.rows_affected > 0)
 }
 
+/// Gives a claim back after TMDB failed: the movie's alerts count as checked at `checked_at`, so that the movie is
+/// tried again once that is a day old, sooner than a whole day after the failed try.
+pub async fn retry_refresh(
+    db: &impl ConnectionTrait,
+    tmdb_id: i64,
+    checked_at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    movie_alert::Entity::update_many()
+        .col_expr(
+            movie_alert::Column::CheckedAt,
+            sea_orm::sea_query::Expr::val(checked_at),
+        )
+        .filter(movie_alert::Column::TmdbId.eq(tmdb_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Every alert for a movie, with its owner.
 pub async fn for_movie(
     db: &impl ConnectionTrait,

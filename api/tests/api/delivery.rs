@@ -22,6 +22,7 @@ on_both_databases!(
     new_years_day_east_of_utc_and_the_daily_greeting_limit,
     notification_settings_turn_kinds_off_and_the_digest_on,
     release_days_are_alerted_and_moved_dates_are_refreshed_once_per_movie,
+    a_failing_tmdb_changes_no_alert_and_the_refresh_is_retried_within_the_hour,
     reminders_follow_edits_and_birthdays_saved_before_the_index_are_indexed_at_migrate,
 );
 
@@ -587,6 +588,92 @@ async fn release_days_are_alerted_and_moved_dates_are_refreshed_once_per_movie(b
     assert_eq!(
         subjects,
         ["Dune: Teil Drei is out today", "Dune: Teil Drei is out today"]
+    );
+}
+
+async fn a_failing_tmdb_changes_no_alert_and_the_refresh_is_retried_within_the_hour(backend: Backend) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let smtp = SmtpServer::start().await;
+    let tmdb = crate::fake_tmdb::start().await;
+    crate::fake_tmdb::mount_dune(&tmdb, 1).await;
+    let tmdb_url = tmdb.uri();
+    let app = app_with_smtp(
+        backend,
+        &smtp,
+        &[
+            ("TMDB_BASE_URL", &tmdb_url),
+            ("TMDB_API_TOKEN", crate::fake_tmdb::TOKEN),
+        ],
+    )
+    .await;
+    let ann = app.verified("ann").await;
+    app.call(
+        Method::PATCH,
+        "/api/v1/me",
+        Some(&ann.access_token),
+        Some(json!({"region": "DE"})),
+    )
+    .await;
+    let (status, alert) = app
+        .call(
+            Method::POST,
+            "/api/v1/movie-alerts",
+            Some(&ann.access_token),
+            Some(json!({"tmdb_id": crate::fake_tmdb::DUNE, "release_types": ["theatrical", "digital"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{alert}");
+
+    // A day later, TMDB answers 500 to every call.
+    tmdb.reset().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/movie/{}", crate::fake_tmdb::DUNE)))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_json(json!({"status_code": 11, "status_message": "Internal error"})),
+        )
+        .mount(&tmdb)
+        .await;
+    app.clock.set(at("2026-12-05T13:00:00Z"));
+    let report = api::jobs::refresh::refresh_releases(&app.state).await.unwrap();
+    assert_eq!((report.movies, report.moved), (0, 0));
+    let ann = app.logged_in("ann").await;
+    let (_, alerts) = app
+        .call(Method::GET, "/api/v1/movie-alerts", Some(&ann.access_token), None)
+        .await;
+    assert_eq!(
+        alerts["items"][0]["releases"], alert["releases"],
+        "the dates TMDB gave last stay"
+    );
+    assert!(
+        log(&app, &ann.access_token).await.is_empty(),
+        "no email about a move that did not happen"
+    );
+    let failed_calls = tmdb.received_requests().await.unwrap().len();
+    assert!(failed_calls >= 1);
+
+    // TMDB is back, with the digital release moved; the movie is not asked for again before the hour is up.
+    tmdb.reset().await;
+    let mut moved = crate::fake_tmdb::dune_details();
+    moved["release_dates"]["results"][0]["release_dates"][2]["release_date"] = json!("2027-03-15T00:00:00.000Z");
+    Mock::given(method("GET"))
+        .and(path(format!("/movie/{}", crate::fake_tmdb::DUNE)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(moved))
+        .expect(1)
+        .mount(&tmdb)
+        .await;
+    app.clock.advance(chrono::Duration::minutes(30));
+    assert_eq!(
+        api::jobs::refresh::refresh_releases(&app.state).await.unwrap().movies,
+        0
+    );
+    app.clock.advance(chrono::Duration::minutes(31));
+    let report = api::jobs::refresh::refresh_releases(&app.state).await.unwrap();
+    assert_eq!((report.movies, report.moved), (1, 1));
+    assert_eq!(api::jobs::deliver::dispatch_due(&app.state).await.unwrap(), 1);
+    assert_eq!(
+        smtp.received()[0].parsed().subject(),
+        Some("Dune: Teil Drei moved from 1 March 2027 to 15 March 2027")
     );
 }
 
