@@ -1,20 +1,24 @@
-//! Password hashing with argon2id, off the async runtime and with a bound on how many hashes run at once.
+//! Password hashing with argon2id, on a fixed set of threads of its own, off the async runtime.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::Context as _;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, oneshot};
 
 use crate::config::PasswordHashParams;
 
-/// Hashes and verifies passwords. A flood of logins queues on the semaphore instead of starving other requests or
-/// using memory without bound (each hash holds `memory_kib` while it runs).
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Hashes and verifies passwords. A flood of logins queues for the hashing threads instead of starving other
+/// requests. Each hash holds `memory_kib` while it runs; on the same few threads, the allocator reuses that memory
+/// for the next hash, so the process stays within about threads × `memory_kib` however many logins arrive (on
+/// tokio's blocking threads, each thread's own allocator arena kept its last hash's memory).
 pub struct PasswordHasher {
     params: Params,
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     /// A hash of a random password, verified when the account does not exist so both cases take the same time.
     dummy_hash: OnceCell<String>,
 }
@@ -25,11 +29,50 @@ impl PasswordHasher {
     pub fn new(params: PasswordHashParams, concurrency: usize) -> anyhow::Result<Self> {
         let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
             .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for index in 0..concurrency.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("password-hash-{index}"))
+                .spawn(move || {
+                    // Ends when the hasher, and with it the sending side, is dropped.
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .context("starting a password hashing thread")?;
+        }
         Ok(Self {
             params,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            jobs,
             dummy_hash: OnceCell::new(),
         })
+    }
+
+    /// Runs `work` on a hashing thread, unless the caller has stopped waiting by the time its turn comes.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            if !reply.is_closed() {
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+                let _ = reply.send(result);
+            }
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| anyhow::anyhow!("password hasher stopped"))?;
+        answer
+            .await
+            .context("password hasher stopped")?
+            .map_err(|_| anyhow::anyhow!("password hashing panicked"))
     }
 
     fn argon2(params: Params) -> Argon2<'static> {
@@ -41,17 +84,15 @@ impl PasswordHasher {
     /// # Errors
     /// Only on an internal failure of the hasher.
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await.context("password hasher closed")?;
         let params = self.params.clone();
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || {
+        self.run(move || {
             Self::argon2(params)
                 .hash_password(password.as_bytes())
                 .map(|hash| hash.to_string())
                 .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
         })
-        .await
-        .context("hashing task panicked")?
+        .await?
     }
 
     /// Checks a password against a stored hash; with no stored hash, spends the same effort and answers `false`.
@@ -77,15 +118,13 @@ impl PasswordHasher {
     }
 
     async fn verify_hash(&self, password: &str, stored: String) -> anyhow::Result<bool> {
-        let _permit = self.permits.acquire().await.context("password hasher closed")?;
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || {
+        self.run(move || {
             let parsed = PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("stored hash is malformed: {e}"))?;
             // The parameters come from the stored hash, so older hashes keep verifying after a parameter change.
             Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         })
-        .await
-        .context("verification task panicked")?
+        .await?
     }
 }
 

@@ -162,6 +162,7 @@ async fn all_items(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
 }
 
 async fn a_mixed_workload_has_no_errors_and_loses_no_acknowledged_write(backend: Backend) {
+    let _turn = crate::ONE_AT_A_TIME.lock().await;
     let seconds: u64 = std::env::var("LOAD_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())

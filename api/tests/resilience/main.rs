@@ -10,3 +10,6 @@ mod helpers;
 
 mod load;
 mod postgres_restart;
+
+/// The tests here take turns: each wants the machine to itself, so that its load or its timing is its own.
+pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -137,6 +137,7 @@ struct Seen {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_postgres_means_fast_503s_then_service_again_without_a_restart() {
+    let _turn = crate::ONE_AT_A_TIME.lock().await;
     let postgres = PrivatePostgres::start();
     // The harness's database holder gives the app its data directory; the database itself is the private server.
     let holder = Arc::new(TestDatabase::create(Backend::Sqlite).await);
