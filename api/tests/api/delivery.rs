@@ -40,6 +40,39 @@ async fn app_with_smtp(backend: Backend, smtp: &SmtpServer, extra: &[(&str, &str
     spawn_app_with(backend, &overrides).await
 }
 
+/// An app with a real SMTP server and a fake TMDB that knows Dune (asked once, when it is tracked).
+async fn app_with_smtp_and_tmdb(backend: Backend) -> (TestApp, SmtpServer, wiremock::MockServer) {
+    let smtp = SmtpServer::start().await;
+    let tmdb = crate::fake_tmdb::start().await;
+    crate::fake_tmdb::mount_dune(&tmdb, 1).await;
+    let tmdb_url = tmdb.uri();
+    let app = app_with_smtp(
+        backend,
+        &smtp,
+        &[
+            ("TMDB_BASE_URL", &tmdb_url),
+            ("TMDB_API_TOKEN", crate::fake_tmdb::TOKEN),
+        ],
+    )
+    .await;
+    (app, smtp, tmdb)
+}
+
+/// From now on TMDB says Dune's German digital release moved from 1 March to 15 March 2027, and expects one call.
+async fn mount_dune_with_the_digital_release_moved(tmdb: &wiremock::MockServer) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    tmdb.reset().await;
+    let mut moved = crate::fake_tmdb::dune_details();
+    moved["release_dates"]["results"][0]["release_dates"][2]["release_date"] = json!("2027-03-15T00:00:00.000Z");
+    Mock::given(method("GET"))
+        .and(path(format!("/movie/{}", crate::fake_tmdb::DUNE)))
+        .respond_with(ResponseTemplate::new(200).set_body_json(moved))
+        .expect(1)
+        .mount(tmdb)
+        .await;
+}
+
 async fn sweep_and_send(app: &TestApp) -> usize {
     api::jobs::sweep::sweep(&app.state).await.unwrap();
     api::jobs::deliver::dispatch_due(&app.state).await.unwrap()
@@ -506,21 +539,7 @@ async fn notification_settings_turn_kinds_off_and_the_digest_on(backend: Backend
 }
 
 async fn release_days_are_alerted_and_moved_dates_are_refreshed_once_per_movie(backend: Backend) {
-    use wiremock::matchers::{method, path};
-    use wiremock::{Mock, ResponseTemplate};
-    let smtp = SmtpServer::start().await;
-    let tmdb = crate::fake_tmdb::start().await;
-    crate::fake_tmdb::mount_dune(&tmdb, 1).await;
-    let tmdb_url = tmdb.uri();
-    let app = app_with_smtp(
-        backend,
-        &smtp,
-        &[
-            ("TMDB_BASE_URL", &tmdb_url),
-            ("TMDB_API_TOKEN", crate::fake_tmdb::TOKEN),
-        ],
-    )
-    .await;
+    let (app, smtp, tmdb) = app_with_smtp_and_tmdb(backend).await;
     let fans = [app.verified("ann").await, app.verified("bob").await];
     for fan in &fans {
         app.call(
@@ -541,15 +560,7 @@ async fn release_days_are_alerted_and_moved_dates_are_refreshed_once_per_movie(b
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     // A day later TMDB says the German digital release moved from 1 March to 15 March 2027.
-    tmdb.reset().await;
-    let mut moved = crate::fake_tmdb::dune_details();
-    moved["release_dates"]["results"][0]["release_dates"][2]["release_date"] = json!("2027-03-15T00:00:00.000Z");
-    Mock::given(method("GET"))
-        .and(path(format!("/movie/{}", crate::fake_tmdb::DUNE)))
-        .respond_with(ResponseTemplate::new(200).set_body_json(moved))
-        .expect(1)
-        .mount(&tmdb)
-        .await;
+    mount_dune_with_the_digital_release_moved(&tmdb).await;
     app.clock.set(at("2026-12-05T13:00:00Z"));
     let report = api::jobs::refresh::refresh_releases(&app.state).await.unwrap();
     assert_eq!(
@@ -594,19 +605,7 @@ async fn release_days_are_alerted_and_moved_dates_are_refreshed_once_per_movie(b
 async fn a_failing_tmdb_changes_no_alert_and_the_refresh_is_retried_within_the_hour(backend: Backend) {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, ResponseTemplate};
-    let smtp = SmtpServer::start().await;
-    let tmdb = crate::fake_tmdb::start().await;
-    crate::fake_tmdb::mount_dune(&tmdb, 1).await;
-    let tmdb_url = tmdb.uri();
-    let app = app_with_smtp(
-        backend,
-        &smtp,
-        &[
-            ("TMDB_BASE_URL", &tmdb_url),
-            ("TMDB_API_TOKEN", crate::fake_tmdb::TOKEN),
-        ],
-    )
-    .await;
+    let (app, smtp, tmdb) = app_with_smtp_and_tmdb(backend).await;
     let ann = app.verified("ann").await;
     app.call(
         Method::PATCH,
@@ -653,15 +652,7 @@ async fn a_failing_tmdb_changes_no_alert_and_the_refresh_is_retried_within_the_h
     assert!(failed_calls >= 1);
 
     // TMDB is back, with the digital release moved; the movie is not asked for again before the hour is up.
-    tmdb.reset().await;
-    let mut moved = crate::fake_tmdb::dune_details();
-    moved["release_dates"]["results"][0]["release_dates"][2]["release_date"] = json!("2027-03-15T00:00:00.000Z");
-    Mock::given(method("GET"))
-        .and(path(format!("/movie/{}", crate::fake_tmdb::DUNE)))
-        .respond_with(ResponseTemplate::new(200).set_body_json(moved))
-        .expect(1)
-        .mount(&tmdb)
-        .await;
+    mount_dune_with_the_digital_release_moved(&tmdb).await;
     app.clock.advance(chrono::Duration::minutes(30));
     assert_eq!(
         api::jobs::refresh::refresh_releases(&app.state).await.unwrap().movies,
