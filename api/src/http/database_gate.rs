@@ -24,6 +24,11 @@ use crate::state::AppState;
 const PROBE_INTERVAL: Duration = Duration::from_millis(250);
 /// How long one connection attempt may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+/// A request still running after this starts a check: it may be waiting on a pool that keeps retrying a refused
+/// connection, where no error comes back to close the gate.
+const SLOW_REQUEST: Duration = Duration::from_millis(300);
+/// After a check finds the database reachable, the next one waits at least this long.
+const CHECK_COOLDOWN: Duration = Duration::from_secs(1);
 
 /// Marks a response whose request failed because the database could not be reached.
 #[derive(Clone, Copy, Debug)]
@@ -66,6 +71,9 @@ impl DatabaseGate {
                 }
                 gate.closed.send_replace(false);
                 tracing::info!("database reachable again");
+            } else {
+                // Slow requests on a healthy database start checks too: at most one a second.
+                tokio::time::sleep(CHECK_COOLDOWN).await;
             }
             gate.checking.store(false, Ordering::Release);
         });
@@ -91,7 +99,8 @@ async fn reachable(db: &DatabaseConnection) -> bool {
 }
 
 /// The middleware: while the gate is closed, API requests get a 503 at once, including those already waiting on
-/// the database when it closes; a response that says the database was unreachable starts a check.
+/// the database when it closes; a response that says the database was unreachable starts a check, and so does a
+/// request that is still running after 300 ms.
 pub async fn database_gate(State(state): State<AppState>, request: Request, next: axum::middleware::Next) -> Response {
     if !request.uri().path().starts_with("/api/v1/") {
         return next.run(request).await;
@@ -100,9 +109,20 @@ pub async fn database_gate(State(state): State<AppState>, request: Request, next
     if *closed.borrow_and_update() {
         return unavailable();
     }
-    let response = tokio::select! {
-        response = next.run(request) => response,
-        _ = closed.wait_for(|closed| *closed) => return unavailable(),
+    let run = next.run(request);
+    tokio::pin!(run);
+    let slow = tokio::time::sleep(SLOW_REQUEST);
+    tokio::pin!(slow);
+    let mut checked = false;
+    let response = loop {
+        tokio::select! {
+            response = &mut run => break response,
+            _ = closed.wait_for(|closed| *closed) => return unavailable(),
+            () = &mut slow, if !checked => {
+                checked = true;
+                state.database_gate.check(state.db.clone());
+            }
+        }
     };
     if response.extensions().get::<DatabaseUnreachable>().is_some() {
         state.database_gate.check(state.db.clone());
