@@ -37,7 +37,8 @@ function isoDate(days) {
 function verificationLink() {
   const outbox = join(planner.dir, 'data', 'outbox');
   if (!existsSync(outbox)) return null;
-  for (const name of readdirSync(outbox)) {
+  // A message is written as `.partial` and then renamed, so only finished `.eml` files are read.
+  for (const name of readdirSync(outbox).filter((n) => n.endsWith('.eml'))) {
     const text = readFileSync(join(outbox, name), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
     const match = text.match(/https?:\/\/[^\s"<>]*\/verify-email\?token=[A-Za-z0-9_\-]+/);
     if (match) return match[0];
