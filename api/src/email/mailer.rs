@@ -102,7 +102,7 @@ impl SmtpMailer {
     /// # Errors
     /// When the URL is not an SMTP URL lettre understands.
     pub fn new(url: &str, from: Mailbox) -> anyhow::Result<Self> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&with_starttls_for_credentials(url))
             .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
             .timeout(Some(Duration::from_secs(20)))
             // As many connections as a worker sends at once (`jobs::queue`): a message waits on the server's answer
@@ -124,6 +124,26 @@ impl SmtpMailer {
             description,
         })
     }
+}
+
+/// The URL lettre is given: `smtp://user:password@host:587` with no `tls` option means STARTTLS required, so that a
+/// password never crosses the network in clear text (lettre alone would talk plain SMTP). A loopback server, a URL
+/// without credentials (such as Mailpit's) and an explicit `?tls=…` are left as written.
+pub fn with_starttls_for_credentials(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let has_tls_option = parsed.query_pairs().any(|(key, _)| key == "tls");
+    if parsed.scheme() == "smtp" && !parsed.username().is_empty() && !loopback && !has_tls_option {
+        parsed.query_pairs_mut().append_pair("tls", "required");
+    }
+    parsed.into()
 }
 
 #[async_trait]
@@ -210,5 +230,27 @@ impl Mailer for FileMailer {
 
     fn describe(&self) -> String {
         format!("files in {}", self.dir.display())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_starttls_for_credentials as tls;
+
+    #[test]
+    fn credentials_to_a_remote_server_require_starttls_unless_the_url_says_otherwise() {
+        assert_eq!(
+            tls("smtp://user:pass@mail.example.com:587"),
+            "smtp://user:pass@mail.example.com:587?tls=required"
+        );
+        assert_eq!(
+            tls("smtp://user:pass@mail.example.com:587?tls=opportunistic"),
+            "smtp://user:pass@mail.example.com:587?tls=opportunistic"
+        );
+        assert_eq!(tls("smtps://user:pass@mail.example.com:465"), "smtps://user:pass@mail.example.com:465");
+        // No password to protect, or one that never leaves the machine: as written.
+        assert_eq!(tls("smtp://mailpit:1025"), "smtp://mailpit:1025");
+        assert_eq!(tls("smtp://user:pass@127.0.0.1:1025"), "smtp://user:pass@127.0.0.1:1025");
+        assert_eq!(tls("smtp://user:pass@localhost:1025"), "smtp://user:pass@localhost:1025");
     }
 }

@@ -5,7 +5,7 @@ use chrono::Duration;
 use crate::email::mailer::{OutgoingEmail, SendError};
 use crate::entity::notification;
 use crate::repo;
-use crate::repo::notifications::{FAILED, PENDING, SENT, SKIPPED};
+use crate::repo::notifications::{Claim, FAILED, PENDING, SENT};
 use crate::state::AppState;
 
 /// How long a sender told to shut down still waits for the mail server before returning the delivery to the outbox.
@@ -20,6 +20,8 @@ pub enum Outcome {
     Sent,
     /// Another sender has it, or it is not due.
     NotClaimed,
+    /// Not sent by rule (a greeting over its account's daily limit); recorded as skipped.
+    Skipped,
     RetryLater,
     Failed,
     /// The worker shut down before the mail server answered; the delivery is pending again.
@@ -72,24 +74,22 @@ pub async fn deliver_until(
     stop: Option<&tokio::sync::watch::Receiver<bool>>,
 ) -> anyhow::Result<Outcome> {
     let now = state.clock.now();
-    let Some(row) = repo::notifications::claim(&state.db, id, now, lease(state)).await? else {
-        return Ok(Outcome::NotClaimed);
-    };
     // Greetings go to other people: an account may send only so many a day, so it cannot be used for bulk mail.
-    if row.kind == "birthday_greeting" {
-        let sent =
-            repo::notifications::count_sent_since(&state.db, row.user_id, &row.kind, now - Duration::hours(24)).await?;
-        if sent >= u64::from(state.config.greetings_per_account_per_day) {
-            let note = "not sent: the account's daily limit of greetings was reached".to_owned();
-            repo::notifications::settle(&state.db, row.id, SKIPPED, None, Some(note), now).await?;
+    let greetings_per_day = u64::from(state.config.greetings_per_account_per_day);
+    let row = match repo::notifications::claim_within_greeting_limit(&state.db, id, now, lease(state), greetings_per_day)
+        .await?
+    {
+        Claim::Taken(row) => row,
+        Claim::NotClaimable => return Ok(Outcome::NotClaimed),
+        Claim::OverDailyLimit(row) => {
             tracing::warn!(
                 notification.id = row.id,
                 user.id = row.user_id,
                 "greeting skipped: daily limit"
             );
-            return Ok(Outcome::Failed);
+            return Ok(Outcome::Skipped);
         }
-    }
+    };
     let host = state.config.public_base_url.host_str().unwrap_or("planner").to_owned();
     let email = OutgoingEmail {
         message_id: message_id(&row, &host),
@@ -143,7 +143,7 @@ pub async fn deliver_until(
         Outcome::Sent => crate::metrics::count(&counters.emails_sent),
         Outcome::RetryLater => crate::metrics::count(&counters.emails_retried),
         Outcome::Failed => crate::metrics::count(&counters.emails_failed),
-        Outcome::NotClaimed | Outcome::Returned => {}
+        Outcome::NotClaimed | Outcome::Returned | Outcome::Skipped => {}
     }
     match &outcome {
         Outcome::Sent => tracing::info!(notification.id = row.id, notification.kind = %row.kind, "email sent"),
@@ -158,7 +158,7 @@ pub async fn deliver_until(
             error.cause = error.as_deref().unwrap_or(""),
             "email failed"
         ),
-        Outcome::NotClaimed | Outcome::Returned => {}
+        Outcome::NotClaimed | Outcome::Returned | Outcome::Skipped => {}
     }
     Ok(outcome)
 }

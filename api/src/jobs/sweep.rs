@@ -172,7 +172,7 @@ async fn birthday_greetings(
             let rendered = templates::birthday_greeting(&subject, &message, &values, &settings_url);
             out.push(NewNotification {
                 user_id: owner.id,
-                kind: "birthday_greeting",
+                kind: repo::notifications::GREETING,
                 // Keyed by year, not date: changing the 29 February rule must not greet twice in one year.
                 dedupe_key: format!("birthday_greeting:{}:{year}", birthday.id),
                 subject_id: birthday.id,
@@ -336,8 +336,12 @@ async fn release_alerts(state: &AppState, now: DateTime<Utc>, grace: Duration) -
 
 /// The daily digest at the user's chosen time: today's and overdue tasks, and the coming week's birthdays and
 /// releases. A day with nothing to report sends nothing.
+///
+/// Yesterday's digest, missed while the service was down, follows the grace window like every other message: sent
+/// late within it, logged as skipped beyond it, and also skipped when today's is due as well (only the newest plan
+/// goes out). It is only considered when the account has not changed since it was due, so turning the digest on
+/// does not log a digest the user never had.
 async fn digests(state: &AppState, now: DateTime<Utc>, grace: Duration) -> anyhow::Result<Vec<NewNotification>> {
-    let settings_url = state.config.notification_settings_url();
     let mut out = Vec::new();
     for owner in repo::users::digest_candidates(&state.db).await? {
         let Some(time) = owner
@@ -349,43 +353,62 @@ async fn digests(state: &AppState, now: DateTime<Utc>, grace: Duration) -> anyho
         };
         let zone = user_timezone(&owner);
         let today = now.with_timezone(&zone).date_naive();
-        // Only today's digest: after downtime it goes out late the same day, but yesterday's plan is old news.
-        let day = today;
-        let due = local_moment(day, time, zone);
-        let key = format!("digest:{}:{day}", owner.id);
-        // Building a digest reads the user's plan: skip that once today's is recorded.
-        if classify(due, now, grace) != Some(PENDING) || repo::notifications::exists(&state.db, &key).await? {
-            continue;
+        let today_status = classify(local_moment(today, time, zone), now, grace);
+        let yesterday = today - Duration::days(1);
+        let yesterday_due = local_moment(yesterday, time, zone);
+        if yesterday_due > owner.updated_at
+            && let Some(status) = classify(yesterday_due, now, grace)
+        {
+            let status = if today_status.is_some() { SKIPPED } else { status };
+            out.extend(digest(state, &owner, yesterday, yesterday_due, status).await?);
         }
-        let everything_before = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(day);
-        let open_tasks: Vec<_> = repo::tasks::due_between(&state.db, owner.id, everything_before, day)
-            .await?
-            .into_iter()
-            .filter(|t| !t.completed)
-            .collect();
-        let birthdays = repo::birthdays::all_for_user(&state.db, owner.id).await?;
-        let alerts = repo::movie_alerts::all_for_user(&state.db, owner.id).await?;
-        let coming = crate::routes::agenda::agenda_items(Vec::new(), &birthdays, &alerts, day, day + Duration::days(7));
-        if open_tasks.is_empty() && coming.is_empty() {
-            continue;
+        if let Some(status) = today_status {
+            out.extend(digest(state, &owner, today, local_moment(today, time, zone), status).await?);
         }
-        let mut lines = Vec::new();
-        for t in &open_tasks {
-            let overdue = if t.due_date.is_some_and(|d| d < day) {
-                " (overdue)"
-            } else {
-                ""
-            };
-            lines.push(format!("Task: {}{overdue}", t.title));
-        }
-        for item in &coming {
-            let age = item.age.map(|a| format!(", turning {a}")).unwrap_or_default();
-            lines.push(format!("{}: {}{age}", item.date.format("%a %-d %b"), item.title));
-        }
-        let rendered = templates::digest(&display_date(day), &lines, &settings_url);
-        out.push(owner_message(&owner, "digest", key, owner.id, due, rendered, PENDING));
     }
     Ok(out)
+}
+
+/// The digest of one day for one user, unless it is recorded already or there is nothing to report.
+async fn digest(
+    state: &AppState,
+    owner: &user::Model,
+    day: NaiveDate,
+    due: DateTime<Utc>,
+    status: &'static str,
+) -> anyhow::Result<Option<NewNotification>> {
+    let key = format!("digest:{}:{day}", owner.id);
+    // Building a digest reads the user's plan: skip that once the day's is recorded.
+    if repo::notifications::exists(&state.db, &key).await? {
+        return Ok(None);
+    }
+    let everything_before = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(day);
+    let open_tasks: Vec<_> = repo::tasks::due_between(&state.db, owner.id, everything_before, day)
+        .await?
+        .into_iter()
+        .filter(|t| !t.completed)
+        .collect();
+    let birthdays = repo::birthdays::all_for_user(&state.db, owner.id).await?;
+    let alerts = repo::movie_alerts::all_for_user(&state.db, owner.id).await?;
+    let coming = crate::routes::agenda::agenda_items(Vec::new(), &birthdays, &alerts, day, day + Duration::days(7));
+    if open_tasks.is_empty() && coming.is_empty() {
+        return Ok(None);
+    }
+    let mut lines = Vec::new();
+    for t in &open_tasks {
+        let overdue = if t.due_date.is_some_and(|d| d < day) {
+            " (overdue)"
+        } else {
+            ""
+        };
+        lines.push(format!("Task: {}{overdue}", t.title));
+    }
+    for item in &coming {
+        let age = item.age.map(|a| format!(", turning {a}")).unwrap_or_default();
+        lines.push(format!("{}: {}{age}", item.date.format("%a %-d %b"), item.title));
+    }
+    let rendered = templates::digest(&display_date(day), &lines, &state.config.notification_settings_url());
+    Ok(Some(owner_message(owner, "digest", key, owner.id, due, rendered, status)))
 }
 
 fn owner_message(

@@ -3,18 +3,20 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, QuerySelect as _, TryInsertResult,
+    ActiveValue::Set, ColumnTrait as _, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait as _,
+    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, TransactionTrait as _, TryInsertResult,
 };
 
 use super::pagination::Cursor;
-use crate::entity::notification;
+use crate::entity::{notification, user};
 
 pub const PENDING: &str = "pending";
 pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 pub const SKIPPED: &str = "skipped";
+/// The kind of a birthday greeting, the one message that goes to someone other than the account's owner.
+pub const GREETING: &str = "birthday_greeting";
 
 /// A delivery to record.
 pub struct NewNotification {
@@ -89,6 +91,77 @@ pub async fn claim(
         return Ok(None);
     }
     notification::Entity::find_by_id(id).one(db).await
+}
+
+/// What [`claim_within_greeting_limit`] found.
+#[derive(Debug)]
+pub enum Claim {
+    /// This caller has the delivery and may send it.
+    Taken(notification::Model),
+    /// Another sender has it, or it is not due.
+    NotClaimable,
+    /// A greeting over its account's daily limit: recorded as skipped, not to be sent.
+    OverDailyLimit(notification::Model),
+}
+
+/// Claims a delivery like [`claim`]; a greeting is taken only while its account has sent, or is sending, fewer than
+/// `greetings_per_day` greetings in the 24 hours before `now`, and is recorded as skipped otherwise.
+///
+/// The claim and the count are one transaction that holds the account's row lock on PostgreSQL (SQLite's write lock,
+/// taken by the claim, does the same), so concurrent senders in any number of workers cannot overshoot the limit.
+pub async fn claim_within_greeting_limit(
+    db: &DatabaseConnection,
+    id: i64,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    greetings_per_day: u64,
+) -> Result<Claim, DbErr> {
+    let txn = db.begin().await?;
+    let Some(row) = claim(&txn, id, now, lease).await? else {
+        txn.commit().await?;
+        return Ok(Claim::NotClaimable);
+    };
+    if row.kind != GREETING {
+        txn.commit().await?;
+        return Ok(Claim::Taken(row));
+    }
+    // Taking the account's row lock puts every greeting decision for this account in a line; each one sees the
+    // claims of those before it. SQLite has no row locks (the statement is sent without `FOR UPDATE`) and needs none.
+    user::Entity::find_by_id(row.user_id)
+        .select_only()
+        .column(user::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .one(&txn)
+        .await?;
+    let since = now - chrono::Duration::hours(24);
+    let sent_or_sending = notification::Entity::find()
+        .filter(notification::Column::UserId.eq(row.user_id))
+        .filter(notification::Column::Kind.eq(GREETING))
+        .filter(notification::Column::Id.ne(row.id))
+        .filter(
+            Condition::any()
+                .add(
+                    notification::Column::Status
+                        .eq(SENT)
+                        .and(notification::Column::SentAt.gt(since)),
+                )
+                .add(
+                    notification::Column::Status
+                        .eq(SENDING)
+                        .and(notification::Column::ClaimedAt.gt(now - lease)),
+                ),
+        )
+        .count(&txn)
+        .await?;
+    if sent_or_sending >= greetings_per_day {
+        let note = "not sent: the account's daily limit of greetings was reached".to_owned();
+        settle(&txn, row.id, SKIPPED, None, Some(note), now).await?;
+        txn.commit().await?;
+        return Ok(Claim::OverDailyLimit(row));
+    }
+    txn.commit().await?;
+    Ok(Claim::Taken(row))
 }
 
 /// Ids of deliveries ready to send, oldest first.
@@ -241,7 +314,7 @@ pub async fn requeue(db: &impl ConnectionTrait, user_id: i64, id: i64, now: Date
         .filter(notification::Column::Status.ne(SENDING))
         .filter(
             Condition::any()
-                .add(notification::Column::Kind.ne("birthday_greeting"))
+                .add(notification::Column::Kind.ne(GREETING))
                 .add(notification::Column::Status.ne(SENT)),
         )
         .exec(db)
@@ -289,26 +362,8 @@ pub async fn find(db: &impl ConnectionTrait, user_id: i64, id: i64) -> Result<Op
         .await
 }
 
-/// How many messages of a kind the user's account has sent since a moment.
-pub async fn count_sent_since(
-    db: &impl ConnectionTrait,
-    user_id: i64,
-    kind: &str,
-    since: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    use sea_orm::PaginatorTrait as _;
-    notification::Entity::find()
-        .filter(notification::Column::UserId.eq(user_id))
-        .filter(notification::Column::Kind.eq(kind))
-        .filter(notification::Column::Status.eq(SENT))
-        .filter(notification::Column::SentAt.gt(since))
-        .count(db)
-        .await
-}
-
 /// Whether a delivery with this key is recorded.
 pub async fn exists(db: &impl ConnectionTrait, dedupe_key: &str) -> Result<bool, DbErr> {
-    use sea_orm::PaginatorTrait as _;
     Ok(notification::Entity::find()
         .filter(notification::Column::DedupeKey.eq(dedupe_key))
         .count(db)

@@ -20,7 +20,9 @@ on_both_databases!(
     concurrent_sweeps_and_senders_deliver_each_message_once,
     the_worker_in_serve_sends_without_being_asked,
     new_years_day_east_of_utc_and_the_daily_greeting_limit,
+    the_daily_greeting_limit_holds_when_many_senders_race,
     notification_settings_turn_kinds_off_and_the_digest_on,
+    a_missed_digest_follows_the_grace_window_and_names_the_weeks_release,
     release_days_are_alerted_and_moved_dates_are_refreshed_once_per_movie,
     a_failing_tmdb_changes_no_alert_and_the_refresh_is_retried_within_the_hour,
     reminders_follow_edits_and_birthdays_saved_before_the_index_are_indexed_at_migrate,
@@ -297,6 +299,27 @@ async fn reminders_go_to_verified_owners_only(backend: Backend) {
         received[1].parsed().body_text(0).unwrap().contains("at 18:00"),
         "{task}"
     );
+    // 09:00 on 24 December in Tokyo: Ann's day-of reminder (the second entry of [7, 0]) and Ann's greeting to Bo.
+    // Eve's greeting to the same Bo is not sent: her address is not verified.
+    app.clock.set(at("2026-12-24T00:00:00Z"));
+    assert_eq!(sweep_and_send(&app).await, 2);
+    let received = smtp.received();
+    assert_eq!(received.len(), 4, "nothing for or from eve");
+    let mut on_the_day: Vec<(String, Option<String>)> = received[2..]
+        .iter()
+        .map(|m| {
+            let reply_to = m.parsed().reply_to().and_then(|r| r.first()).and_then(|a| a.address()).map(str::to_owned);
+            (m.rcpt_to[0].clone(), reply_to)
+        })
+        .collect();
+    on_the_day.sort();
+    assert_eq!(
+        on_the_day,
+        [
+            ("<ann@example.com>".to_owned(), None),
+            ("<bo@example.com>".to_owned(), Some("ann@example.com".to_owned()))
+        ]
+    );
 }
 
 async fn temporary_failures_retry_and_permanent_ones_fail_with_the_reply(backend: Backend) {
@@ -455,6 +478,40 @@ async fn new_years_day_east_of_utc_and_the_daily_greeting_limit(backend: Backend
     assert_eq!(smtp.received().len(), 2);
 }
 
+async fn the_daily_greeting_limit_holds_when_many_senders_race(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_smtp(backend, &smtp, &[("GREETINGS_PER_ACCOUNT_PER_DAY", "3")]).await;
+    let ann = app.verified("ann").await;
+    for n in 0..12 {
+        let body = json!({"name": format!("Friend {n}"), "month": 3, "day": 1, "email": format!("friend{n}@example.com"),
+                          "send_greeting": true, "timezone": "UTC", "remind_me_days_before": []});
+        add_birthday(&app, &ann.access_token, body).await;
+    }
+    app.clock.set(at("2027-03-01T09:00:00Z"));
+    api::jobs::sweep::sweep(&app.state).await.unwrap();
+    let lease = chrono::Duration::minutes(10);
+    let ids = api::repo::notifications::due(&app.state.db, at("2027-03-01T09:00:00Z"), lease, 100).await.unwrap();
+    assert_eq!(ids.len(), 12, "twelve greetings are due");
+    // Twelve senders at once, as several workers with many sends in flight would be.
+    let senders = ids.into_iter().map(|id| {
+        let state = app.state.clone();
+        tokio::spawn(async move { api::jobs::deliver::deliver(&state, id).await.unwrap() })
+    });
+    let outcomes: Vec<_> = futures::future::join_all(senders)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let sent = outcomes.iter().filter(|o| **o == api::jobs::deliver::Outcome::Sent).count();
+    assert_eq!(sent, 3, "{outcomes:?}");
+    assert_eq!(smtp.received().len(), 3, "the server got exactly the daily limit");
+    let ann = app.logged_in("ann").await;
+    let entries = log(&app, &ann.access_token).await;
+    let skipped: Vec<&Value> = entries.iter().filter(|e| e["status"] == "skipped").collect();
+    assert_eq!(skipped.len(), 9, "{entries:?}");
+    assert!(skipped.iter().all(|e| e["last_error"].as_str().unwrap().contains("daily limit")));
+}
+
 async fn notification_settings_turn_kinds_off_and_the_digest_on(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let app = app_with_smtp(backend, &smtp, &[]).await;
@@ -536,6 +593,64 @@ async fn notification_settings_turn_kinds_off_and_the_digest_on(backend: Backend
             "Your plan for Wednesday, 9 December 2026"
         ]
     );
+}
+
+async fn a_missed_digest_follows_the_grace_window_and_names_the_weeks_release(backend: Backend) {
+    let (app, smtp, _tmdb) = app_with_smtp_and_tmdb(backend).await;
+    let ann = app.verified("ann").await;
+    let t = ann.access_token.clone();
+    let settings = json!({"region": "DE", "timezone": "Europe/Berlin", "notifications": {"digest_time": "07:30"}});
+    let (status, me) = app.call(Method::PATCH, "/api/v1/me", Some(&t), Some(settings)).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    let track = json!({"tmdb_id": crate::fake_tmdb::DUNE, "release_types": ["theatrical"]});
+    let (status, alert) = app.call(Method::POST, "/api/v1/movie-alerts", Some(&t), Some(track)).await;
+    assert_eq!(status, StatusCode::CREATED, "{alert}");
+    let task = json!({"title": "Buy tickets", "due_date": "2027-01-10"});
+    let (status, task) = app.call(Method::POST, "/api/v1/tasks", Some(&t), Some(task)).await;
+    assert_eq!(status, StatusCode::CREATED, "{task}");
+    let digests = || -> Vec<(String, String)> {
+        smtp.received()
+            .iter()
+            .map(|m| m.parsed())
+            .filter(|m| m.subject().is_some_and(|s| s.starts_with("Your plan")))
+            .map(|m| (m.subject().unwrap().to_owned(), m.body_text(0).unwrap().replace("\r\n", "\n")))
+            .collect()
+    };
+
+    // Down from before 07:30 on 9 January (Berlin) until 06:00 on the 10th: the 9th's digest is 22.5 hours late,
+    // within the grace window, so it goes out now. Dune opens in German cinemas on Friday 15 January.
+    app.clock.set(at("2027-01-10T05:00:00Z"));
+    sweep_and_send(&app).await;
+    let sent = digests();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, "Your plan for Saturday, 9 January 2027");
+    assert!(sent[0].1.contains("Fri 15 Jan: Dune"), "{}", sent[0].1);
+    assert!(!sent[0].1.contains("Buy tickets"), "not due yet on the 9th: {}", sent[0].1);
+
+    // 07:30 on the 10th: the day's own digest, with the task due that day (not overdue) and the release.
+    app.clock.set(at("2027-01-10T06:30:00Z"));
+    sweep_and_send(&app).await;
+    let sent = digests();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[1].0, "Your plan for Sunday, 10 January 2027");
+    assert!(sent[1].1.contains("- Task: Buy tickets\n"), "{}", sent[1].1);
+    assert!(sent[1].1.contains("Fri 15 Jan: Dune"), "{}", sent[1].1);
+
+    // Down from the 10th until 08:00 on the 12th: the 11th's digest is 24.5 hours late, beyond the grace window, so
+    // it is logged as skipped, and the 12th's goes out.
+    app.clock.set(at("2027-01-12T07:00:00Z"));
+    sweep_and_send(&app).await;
+    let sent = digests();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert_eq!(sent[2].0, "Your plan for Tuesday, 12 January 2027");
+    let ann = app.logged_in("ann").await;
+    let log = log(&app, &ann.access_token).await;
+    let skipped: Vec<&str> = log
+        .iter()
+        .filter(|e| e["kind"] == "digest" && e["status"] == "skipped")
+        .map(|e| e["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["Your plan for Monday, 11 January 2027"], "{log:?}");
 }
 
 async fn release_days_are_alerted_and_moved_dates_are_refreshed_once_per_movie(backend: Backend) {
