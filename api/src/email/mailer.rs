@@ -134,7 +134,15 @@ pub fn with_starttls_for_credentials(url: &str) -> String {
         return url.to_owned();
     };
     let loopback = match parsed.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        // `smtp` is not a scheme the URL standard knows, so an IP address comes back as a name.
+        Some(url::Host::Domain(name)) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
@@ -247,10 +255,24 @@ mod tests {
             tls("smtp://user:pass@mail.example.com:587?tls=opportunistic"),
             "smtp://user:pass@mail.example.com:587?tls=opportunistic"
         );
-        assert_eq!(tls("smtps://user:pass@mail.example.com:465"), "smtps://user:pass@mail.example.com:465");
+        assert_eq!(
+            tls("smtps://user:pass@mail.example.com:465"),
+            "smtps://user:pass@mail.example.com:465"
+        );
         // No password to protect, or one that never leaves the machine: as written.
         assert_eq!(tls("smtp://mailpit:1025"), "smtp://mailpit:1025");
-        assert_eq!(tls("smtp://user:pass@127.0.0.1:1025"), "smtp://user:pass@127.0.0.1:1025");
-        assert_eq!(tls("smtp://user:pass@localhost:1025"), "smtp://user:pass@localhost:1025");
+        assert_eq!(
+            tls("smtp://user:pass@127.0.0.1:1025"),
+            "smtp://user:pass@127.0.0.1:1025"
+        );
+        assert_eq!(
+            tls("smtp://user:pass@localhost:1025"),
+            "smtp://user:pass@localhost:1025"
+        );
+        assert_eq!(tls("smtp://user:pass@[::1]:1025"), "smtp://user:pass@[::1]:1025");
+        assert_eq!(
+            tls("smtp://user:pass@192.0.2.7:587"),
+            "smtp://user:pass@192.0.2.7:587?tls=required"
+        );
     }
 }

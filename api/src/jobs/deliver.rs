@@ -76,20 +76,21 @@ pub async fn deliver_until(
     let now = state.clock.now();
     // Greetings go to other people: an account may send only so many a day, so it cannot be used for bulk mail.
     let greetings_per_day = u64::from(state.config.greetings_per_account_per_day);
-    let row = match repo::notifications::claim_within_greeting_limit(&state.db, id, now, lease(state), greetings_per_day)
-        .await?
-    {
-        Claim::Taken(row) => row,
-        Claim::NotClaimable => return Ok(Outcome::NotClaimed),
-        Claim::OverDailyLimit(row) => {
-            tracing::warn!(
-                notification.id = row.id,
-                user.id = row.user_id,
-                "greeting skipped: daily limit"
-            );
-            return Ok(Outcome::Skipped);
-        }
-    };
+    let row =
+        match repo::notifications::claim_within_greeting_limit(&state.db, id, now, lease(state), greetings_per_day)
+            .await?
+        {
+            Claim::Taken(row) => row,
+            Claim::NotClaimable => return Ok(Outcome::NotClaimed),
+            Claim::OverDailyLimit(row) => {
+                tracing::warn!(
+                    notification.id = row.id,
+                    user.id = row.user_id,
+                    "greeting skipped: daily limit"
+                );
+                return Ok(Outcome::Skipped);
+            }
+        };
     let host = state.config.public_base_url.host_str().unwrap_or("planner").to_owned();
     let email = OutgoingEmail {
         message_id: message_id(&row, &host),

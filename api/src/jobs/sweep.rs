@@ -408,7 +408,9 @@ async fn digest(
         lines.push(format!("{}: {}{age}", item.date.format("%a %-d %b"), item.title));
     }
     let rendered = templates::digest(&display_date(day), &lines, &state.config.notification_settings_url());
-    Ok(Some(owner_message(owner, "digest", key, owner.id, due, rendered, status)))
+    Ok(Some(owner_message(
+        owner, "digest", key, owner.id, due, rendered, status,
+    )))
 }
 
 fn owner_message(

@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     "due_at": "2026-12-24T08:00:00Z", "status": "sent", "attempts": 1, "last_error": null, "sent_at": "2026-12-24T08:00:03Z", "subject_id": 3}))]
 pub struct NotificationResponse {
     pub id: i64,
-    /// `birthday_greeting`, `birthday_reminder`, `task_reminder` or `release_alert`.
+    /// `birthday_greeting`, `birthday_reminder`, `task_reminder`, `release_alert`, `release_date_changed` or `digest`.
     pub kind: String,
     pub subject: String,
     pub recipient: String,

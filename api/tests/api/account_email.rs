@@ -77,6 +77,19 @@ async fn verifying_an_email_address_takes_the_emailed_single_use_link(backend: B
             .contains("Confirm my address")
     );
     let token = token_from(&received[0], "/verify-email");
+    // Only a hash of the emailed token is stored: someone who reads the database cannot use the link.
+    let stored: Vec<String> = {
+        use sea_orm::EntityTrait as _;
+        api::entity::email_token::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| row.token_hash)
+            .collect()
+    };
+    assert_eq!(stored.len(), 1);
+    assert!(!stored[0].contains(&token) && stored[0].len() >= 32, "{stored:?}");
 
     let (status, user) = app
         .call(

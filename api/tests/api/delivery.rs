@@ -168,6 +168,12 @@ async fn a_greeting_goes_out_at_nine_in_the_persons_time_zone_exactly_once(backe
         (Some("birthday_greeting"), Some("sent"), Some("bo@example.com"), Some(1))
     );
     assert_eq!(entries[0]["due_at"], "2026-12-04T19:00:00Z");
+    assert_eq!(entries[0]["subject"], "Happy 36th, Bo!");
+    assert_eq!(
+        entries[0]["sent_at"], "2026-12-04T19:00:00Z",
+        "sent at the clock's time"
+    );
+    assert_eq!(entries[0]["last_error"], Value::Null);
 
     let mallory = app.verified("mallory").await;
     assert!(log(&app, &mallory.access_token).await.is_empty());
@@ -308,7 +314,12 @@ async fn reminders_go_to_verified_owners_only(backend: Backend) {
     let mut on_the_day: Vec<(String, Option<String>)> = received[2..]
         .iter()
         .map(|m| {
-            let reply_to = m.parsed().reply_to().and_then(|r| r.first()).and_then(|a| a.address()).map(str::to_owned);
+            let reply_to = m
+                .parsed()
+                .reply_to()
+                .and_then(|r| r.first())
+                .and_then(|a| a.address())
+                .map(str::to_owned);
             (m.rcpt_to[0].clone(), reply_to)
         })
         .collect();
@@ -490,7 +501,9 @@ async fn the_daily_greeting_limit_holds_when_many_senders_race(backend: Backend)
     app.clock.set(at("2027-03-01T09:00:00Z"));
     api::jobs::sweep::sweep(&app.state).await.unwrap();
     let lease = chrono::Duration::minutes(10);
-    let ids = api::repo::notifications::due(&app.state.db, at("2027-03-01T09:00:00Z"), lease, 100).await.unwrap();
+    let ids = api::repo::notifications::due(&app.state.db, at("2027-03-01T09:00:00Z"), lease, 100)
+        .await
+        .unwrap();
     assert_eq!(ids.len(), 12, "twelve greetings are due");
     // Twelve senders at once, as several workers with many sends in flight would be.
     let senders = ids.into_iter().map(|id| {
@@ -502,14 +515,21 @@ async fn the_daily_greeting_limit_holds_when_many_senders_race(backend: Backend)
         .into_iter()
         .map(Result::unwrap)
         .collect();
-    let sent = outcomes.iter().filter(|o| **o == api::jobs::deliver::Outcome::Sent).count();
+    let sent = outcomes
+        .iter()
+        .filter(|o| **o == api::jobs::deliver::Outcome::Sent)
+        .count();
     assert_eq!(sent, 3, "{outcomes:?}");
     assert_eq!(smtp.received().len(), 3, "the server got exactly the daily limit");
     let ann = app.logged_in("ann").await;
     let entries = log(&app, &ann.access_token).await;
     let skipped: Vec<&Value> = entries.iter().filter(|e| e["status"] == "skipped").collect();
     assert_eq!(skipped.len(), 9, "{entries:?}");
-    assert!(skipped.iter().all(|e| e["last_error"].as_str().unwrap().contains("daily limit")));
+    assert!(
+        skipped
+            .iter()
+            .all(|e| e["last_error"].as_str().unwrap().contains("daily limit"))
+    );
 }
 
 async fn notification_settings_turn_kinds_off_and_the_digest_on(backend: Backend) {
@@ -603,7 +623,9 @@ async fn a_missed_digest_follows_the_grace_window_and_names_the_weeks_release(ba
     let (status, me) = app.call(Method::PATCH, "/api/v1/me", Some(&t), Some(settings)).await;
     assert_eq!(status, StatusCode::OK, "{me}");
     let track = json!({"tmdb_id": crate::fake_tmdb::DUNE, "release_types": ["theatrical"]});
-    let (status, alert) = app.call(Method::POST, "/api/v1/movie-alerts", Some(&t), Some(track)).await;
+    let (status, alert) = app
+        .call(Method::POST, "/api/v1/movie-alerts", Some(&t), Some(track))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{alert}");
     let task = json!({"title": "Buy tickets", "due_date": "2027-01-10"});
     let (status, task) = app.call(Method::POST, "/api/v1/tasks", Some(&t), Some(task)).await;
@@ -613,7 +635,12 @@ async fn a_missed_digest_follows_the_grace_window_and_names_the_weeks_release(ba
             .iter()
             .map(|m| m.parsed())
             .filter(|m| m.subject().is_some_and(|s| s.starts_with("Your plan")))
-            .map(|m| (m.subject().unwrap().to_owned(), m.body_text(0).unwrap().replace("\r\n", "\n")))
+            .map(|m| {
+                (
+                    m.subject().unwrap().to_owned(),
+                    m.body_text(0).unwrap().replace("\r\n", "\n"),
+                )
+            })
             .collect()
     };
 
@@ -625,7 +652,11 @@ async fn a_missed_digest_follows_the_grace_window_and_names_the_weeks_release(ba
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].0, "Your plan for Saturday, 9 January 2027");
     assert!(sent[0].1.contains("Fri 15 Jan: Dune"), "{}", sent[0].1);
-    assert!(!sent[0].1.contains("Buy tickets"), "not due yet on the 9th: {}", sent[0].1);
+    assert!(
+        !sent[0].1.contains("Buy tickets"),
+        "not due yet on the 9th: {}",
+        sent[0].1
+    );
 
     // 07:30 on the 10th: the day's own digest, with the task due that day (not overdue) and the release.
     app.clock.set(at("2027-01-10T06:30:00Z"));

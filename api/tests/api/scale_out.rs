@@ -1,6 +1,7 @@
 //! Scale-out without Docker: two `planner serve --no-worker` processes and two `planner worker` processes on one
 //! PostgreSQL database. A token from one API process works on the other, a refresh token rotated on one is refused
-//! as reused on the other, the failed-login limit holds across both, and the workers deliver each due email once.
+//! as reused on the other, the failed-login limit holds across both, the API processes send nothing, and the workers
+//! deliver each due email once and keep sweeping for new ones.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -195,9 +196,6 @@ async fn two_api_and_two_worker_processes_share_one_postgres_database() {
             StatusCode::CREATED
         );
     }
-    let sweep = [("SWEEP_INTERVAL_SECONDS", "1")];
-    let _one = WorkerProcess::start(&database, &smtp, &sweep, "worker-1.log");
-    let _two = WorkerProcess::start(&database, &smtp, &sweep, "worker-2.log");
     let greetings = |smtp: &SmtpServer| {
         smtp.received()
             .iter()
@@ -205,6 +203,16 @@ async fn two_api_and_two_worker_processes_share_one_postgres_database() {
             .map(|m| m.rcpt_to.join(","))
             .collect::<Vec<_>>()
     };
+    // `serve --no-worker` sends nothing: the greetings are due, and only the workers started below deliver them.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        greetings(&smtp),
+        Vec::<String>::new(),
+        "an API process without a worker sends no greeting"
+    );
+    let sweep = [("SWEEP_INTERVAL_SECONDS", "1")];
+    let mut one = WorkerProcess::start(&database, &smtp, &sweep, "worker-1.log");
+    let mut two = WorkerProcess::start(&database, &smtp, &sweep, "worker-2.log");
     let deadline = Instant::now() + Duration::from_secs(60);
     while greetings(&smtp).len() < 20 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -215,6 +223,22 @@ async fn two_api_and_two_worker_processes_share_one_postgres_database() {
     sent.sort();
     sent.dedup();
     assert_eq!(sent.len(), 20, "to twenty different friends");
+    // The workers keep sweeping: a birthday added now (after their first sweeps) is found by a later one.
+    let body = json!({"name": "Late friend", "month": month, "day": day, "email": "friend-late@example.com",
+        "send_greeting": true, "timezone": zone, "remind_me_days_before": []});
+    assert_eq!(
+        first.post("/api/v1/birthdays", Some(&access), body).await.0,
+        StatusCode::CREATED
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while greetings(&smtp).len() < 21 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let sent = greetings(&smtp);
+    assert_eq!(sent.iter().filter(|r| r.contains("friend-late")).count(), 1, "{sent:?}");
+    assert_eq!(sent.len(), 21, "and nothing else twice");
+    assert!(one.is_running() && two.is_running(), "both workers are still up");
 
     // Failed logins count across both processes: two on one, one on the other, and the account is locked on both.
     for _ in 0..2 {

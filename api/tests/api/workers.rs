@@ -59,6 +59,11 @@ impl WorkerProcess {
         }
     }
 
+    /// Whether the process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
     fn kill_9(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
