@@ -3,19 +3,21 @@
 # an unprivileged user. `docker compose up` builds it (see docker-compose.yml).
 
 FROM rust:1.95-bookworm AS build
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends nodejs npm \
-    && rm -rf /var/lib/apt/lists/*
+# Node 22 for the browser app's npm tools (binaryen's wasm-opt), as in the local build; Debian bookworm's is 18.
+COPY --from=node:22-bookworm-slim /usr/local/bin/node /usr/local/bin/node
+COPY --from=node:22-bookworm-slim /usr/local/lib/node_modules /usr/local/lib/node_modules
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+    && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx
 RUN rustup target add wasm32-unknown-unknown \
     && cargo install trunk --locked --version 0.21.14 \
-    && cargo install wasm-bindgen-cli --version 0.2.130
+    && cargo install wasm-bindgen-cli --version 0.2.130 --locked
 WORKDIR /src
 COPY . .
 # apalis' sqlx macros must not look for a database while compiling.
 ENV SQLX_OFFLINE=true
 RUN cd frontend \
     && npm ci --no-audit --no-fund \
-    && PATH="/src/frontend/node_modules/.bin:$PATH" trunk build --release
+    && PATH="/src/frontend/node_modules/.bin:$PATH" trunk build --release --offline
 RUN cargo build --release --locked -p api --bin planner
 
 FROM debian:bookworm-slim AS runtime

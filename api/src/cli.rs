@@ -1,4 +1,4 @@
-//! The `planner` command line: `serve`, `migrate` and `check`.
+//! The `planner` command line: `serve`, `worker`, `migrate` and `check`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -69,10 +69,31 @@ async fn worker(config: Config) -> anyhow::Result<()> {
     crate::db::migrate(&db, &config).await?;
     let state = crate::state::AppState::new(config, db, Arc::new(SystemClock))?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let metrics = match state.config.worker_metrics_addr {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("WORKER_METRICS_ADDR {addr}: {e}"))?;
+            tracing::info!(addr = %listener.local_addr()?, "worker metrics listening");
+            let mut stopping = stopped.clone();
+            let router = crate::metrics::worker_router(state.clone());
+            Some(tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopping.wait_for(|stopped| *stopped).await;
+                    })
+                    .await
+            }))
+        }
+        None => None,
+    };
     let worker = tokio::spawn(crate::jobs::run(state, stopped));
     shutdown_signal().await;
     let _ = stop.send(true);
     worker.await?;
+    if let Some(metrics) = metrics {
+        metrics.await??;
+    }
     Ok(())
 }
 

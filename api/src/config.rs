@@ -122,6 +122,9 @@ pub struct Config {
     /// Required as a bearer token by `GET /metrics`; without it the endpoint is open in development and off in
     /// production.
     pub metrics_token: Option<Secret>,
+    /// Where `planner worker` answers `GET /metrics` and `GET /healthz` (off when unset): a worker serves no API, so
+    /// its own figures (emails sent, retried and failed; TMDB calls) are only visible here.
+    pub worker_metrics_addr: Option<SocketAddr>,
     /// The built browser app (`trunk build` writes it to `frontend/dist`).
     pub web_dir: std::path::PathBuf,
     /// Whether this process runs the background worker (`serve --no-worker` turns it off).
@@ -160,6 +163,7 @@ pub const VARIABLES: &[&str] = &[
     "DELIVERY_LEASE_SECONDS",
     "WEB_DIR",
     "METRICS_TOKEN",
+    "WORKER_METRICS_ADDR",
     "RUST_LOG",
 ];
 
@@ -227,6 +231,13 @@ impl Config {
             &mut errors,
             "an address such as 127.0.0.1:8080",
         );
+        let worker_metrics_addr = parse_or(
+            &get,
+            "WORKER_METRICS_ADDR",
+            None,
+            &mut errors,
+            "an address such as 0.0.0.0:9100",
+        );
         let public_base_url = match get("PUBLIC_BASE_URL") {
             None => Url::parse(&format!(
                 "http://{}",
@@ -274,6 +285,14 @@ impl Config {
                 errors.push(format!(
                     "JWT_SECRET: must be at least {MIN_PRODUCTION_SECRET_BYTES} bytes in production"
                 ));
+                None
+            }
+            Some(secret) if environment == Environment::Production && secret.starts_with("change-me") => {
+                errors.push(
+                    "JWT_SECRET: still the placeholder from .env.example; set at least 32 random bytes \
+                     (`openssl rand -base64 48`)"
+                        .to_owned(),
+                );
                 None
             }
             Some(secret) => Some(Secret::new(secret)),
@@ -487,6 +506,7 @@ impl Config {
             greetings_per_account_per_day: greetings_cap.ok_or_else(missing)?,
             delivery_lease: Duration::from_secs(lease_secs.ok_or_else(missing)?),
             metrics_token: get("METRICS_TOKEN").map(Secret::new),
+            worker_metrics_addr,
             web_dir: get("WEB_DIR").map_or_else(|| std::path::PathBuf::from("frontend/dist"), std::path::PathBuf::from),
             run_worker: true,
         })
@@ -602,6 +622,26 @@ mod tests {
         ])
         .unwrap_err();
         assert!(err.to_string().contains("at least 32 bytes"), "{err}");
+    }
+
+    #[test]
+    fn production_refuses_the_placeholder_secret_of_env_example() {
+        let example = include_str!("../../.env.example");
+        let placeholder = example
+            .lines()
+            .find_map(|line| line.strip_prefix("JWT_SECRET="))
+            .expect(".env.example sets JWT_SECRET");
+        assert!(
+            placeholder.len() >= MIN_PRODUCTION_SECRET_BYTES,
+            "long enough to pass the length check"
+        );
+        let err = config(&[
+            ("PLANNER_ENV", "production"),
+            ("PUBLIC_BASE_URL", "https://p.example"),
+            ("JWT_SECRET", placeholder),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("JWT_SECRET: still the placeholder"), "{err}");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! figures cover every worker process: outbox deliveries by kind and status, and queued jobs by queue and state.
 //!
 //! In production the endpoint answers only with `Authorization: Bearer $METRICS_TOKEN` (404 when no token is set);
-//! in development it is open.
+//! in development it is open. `planner worker`, which serves no API, answers `/metrics` and `/healthz` on
+//! `WORKER_METRICS_ADDR` when that is set ([`worker_router`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -211,6 +212,18 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     response
+}
+
+/// The router a `planner worker` serves on `WORKER_METRICS_ADDR`: `/metrics` under the same rules as the API's, and
+/// `/healthz` for a container health check.
+pub fn worker_router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(metrics))
+        .route(
+            "/healthz",
+            axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .with_state(state)
 }
 
 /// Figures shared by all processes, read from the database.

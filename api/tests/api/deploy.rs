@@ -87,8 +87,21 @@ fn compose_runs_postgres_mailpit_one_api_and_two_workers() {
     let worker = &services["worker"];
     assert_eq!(strings(&worker["command"]), ["worker"]);
     assert_eq!(worker["deploy"]["replicas"], 2);
+    // A worker opens no API port: its health check asks the metrics address it is given.
+    let metrics_addr = worker["environment"]["WORKER_METRICS_ADDR"].as_str().unwrap();
+    let metrics_port = metrics_addr.rsplit(':').next().unwrap();
+    let health = strings(&worker["healthcheck"]["test"]).join(" ");
+    assert!(
+        health.contains(&format!("http://127.0.0.1:{metrics_port}/healthz")),
+        "{health}"
+    );
+    assert!(worker["ports"].is_null(), "worker metrics stay on the compose network");
     let migrate = &services["migrate"];
     assert_eq!(strings(&migrate["command"]), ["migrate"]);
+    assert_eq!(
+        migrate["healthcheck"]["disable"], true,
+        "a one-shot migration is not judged by the API's health check"
+    );
     for name in ["api", "worker"] {
         assert_eq!(
             services[name]["depends_on"]["migrate"]["condition"], "service_completed_successfully",
@@ -104,7 +117,10 @@ fn compose_runs_postgres_mailpit_one_api_and_two_workers() {
             url.starts_with("postgres://planner:") && url.ends_with("@postgres:5432/planner"),
             "{url}"
         );
-        assert_eq!(service["environment"]["SMTP_URL"], "smtp://mailpit:1025");
+        assert_eq!(
+            service["environment"]["SMTP_URL"], "${SMTP_URL:-smtp://mailpit:1025}",
+            "Mailpit unless .env names a mail server"
+        );
         assert_eq!(
             service["environment"]["WEB_DIR"], "/app/web",
             "where the image keeps the browser app"
@@ -197,6 +213,72 @@ fn the_image_builds_the_app_and_the_binary_and_runs_unprivileged() {
             api::config::VARIABLES.contains(&name),
             "the image sets {name}, which the app does not read"
         );
+    }
+}
+
+#[test]
+fn health_checks_use_a_tool_the_image_installs() {
+    let dockerfile = repo_file("Dockerfile");
+    let runtime = &dockerfile[dockerfile.rfind("\nFROM ").unwrap()..];
+    let installed: Vec<&str> = runtime
+        .split("apt-get install")
+        .nth(1)
+        .expect("the runtime installs packages")
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .filter(|word| !word.starts_with('-') && *word != "&&" && *word != "\\")
+        .collect();
+    let compose = compose();
+    let mut tools = vec![
+        runtime
+            .lines()
+            .find_map(|l| l.strip_prefix("HEALTHCHECK"))
+            .and_then(|l| l.split("CMD [\"").nth(1))
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned(),
+    ];
+    for name in ["api", "worker"] {
+        let test = strings(&compose["services"][name]["healthcheck"]["test"]);
+        assert_eq!(test[0], "CMD");
+        tools.push(test[1].clone());
+    }
+    for tool in tools {
+        assert!(
+            installed.contains(&tool.as_str()),
+            "{tool} is not installed in the image: {installed:?}"
+        );
+    }
+}
+
+#[test]
+fn the_build_context_leaves_out_build_output_local_data_and_secrets() {
+    let ignored: BTreeSet<String> = repo_file(".dockerignore")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    for entry in [
+        ".env",
+        "data",
+        "target",
+        "**/node_modules",
+        "frontend/dist",
+        "fuzz/target",
+        "e2e/.venv",
+        ".git",
+    ] {
+        assert!(
+            ignored.contains(entry),
+            "{entry} is sent to the image build: {ignored:?}"
+        );
+    }
+    // What the build needs stays in the context.
+    for needed in ["Cargo.lock", "api", "frontend", "migration", ".env.example"] {
+        assert!(!ignored.contains(needed), "{needed} must reach the build");
     }
 }
 

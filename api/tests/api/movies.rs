@@ -277,6 +277,24 @@ async fn tmdb_faults_are_retried_or_answered_with_503(backend: Backend) {
         .await;
     let app = app_with_tmdb(backend, &tmdb).await;
     let ann = app.signed_up("ann").await;
+    let tmdb_figures = async || {
+        let page = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        ["all", "rate_limited", "failed"].map(|result| {
+            let series = format!("planner_tmdb_requests_total{{result=\"{result}\"}} ");
+            page.lines()
+                .find_map(|line| line.strip_prefix(series.as_str())?.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("{series} is not on /metrics"))
+        })
+    };
+    let before = tmdb_figures().await;
     let started = std::time::Instant::now();
     let (status, body) = app
         .call(
@@ -306,6 +324,12 @@ async fn tmdb_faults_are_retried_or_answered_with_503(backend: Backend) {
         .call(Method::GET, "/api/v1/movie-alerts", Some(&ann.access_token), None)
         .await;
     assert_eq!(page["items"], json!([]), "nothing half-stored");
+    // /metrics counted them (other tests in this process may add more, never less): the 429, the retried search,
+    // and the failing calls.
+    let after = tmdb_figures().await;
+    assert!(after[0] >= before[0] + 2, "calls: {before:?} → {after:?}");
+    assert!(after[1] > before[1], "429s: {before:?} → {after:?}");
+    assert!(after[2] > before[2], "failures: {before:?} → {after:?}");
 }
 
 async fn without_a_tmdb_credential_movies_answer_503_and_the_rest_works(backend: Backend) {

@@ -155,6 +155,17 @@ async fn no_password_token_or_secret_reaches_the_logs() {
     let (exit, logs) = stop_with_sigterm(&mut server);
     assert!(exit.success());
     assert!(logs.contains("\"request.id\""), "structured logs carry the request id");
+    // LOG_FORMAT=json: every line is one JSON object with a time, a level and a source, for a log shipper.
+    let lines: Vec<&str> = logs.lines().filter(|line| !line.trim().is_empty()).collect();
+    assert!(lines.len() > 10, "{logs}");
+    for line in &lines {
+        let record: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(
+            record["timestamp"].is_string() && record["level"].is_string() && record["target"].is_string(),
+            "{line}"
+        );
+    }
     let feed_secret = feed_path.rsplit('/').next().unwrap().trim_end_matches(".ics");
     for (what, secret) in [
         ("password", PASSWORD),

@@ -1,6 +1,6 @@
 //! Real `planner worker` processes on one database: several of them send each due message once, a worker killed in
 //! the middle of a message is replaced without a duplicate, and SIGTERM returns a message stuck on a silent mail
-//! server instead of leaving it claimed.
+//! server instead of leaving it claimed. A worker's own figures are on its metrics address.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use chrono::{Timelike as _, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, TestDatabase, spawn_app_on, start_time, test_env};
+use crate::helpers::{Backend, TestApp, TestDatabase, free_port, spawn_app_on, start_time, test_env};
 use crate::on_both_databases;
 use crate::smtp_server::{Mode, SmtpServer};
 
@@ -19,6 +19,7 @@ on_both_databases!(
     two_worker_processes_send_each_of_500_due_greetings_exactly_once,
     a_worker_killed_in_the_middle_of_a_message_is_replaced_and_the_message_goes_out_once,
     sigterm_returns_a_message_stuck_on_a_silent_mail_server_and_the_worker_exits,
+    a_worker_shows_its_own_email_figures_on_its_metrics_address,
 );
 
 /// A `planner worker` process; killed with SIGKILL when dropped.
@@ -233,4 +234,63 @@ async fn sigterm_returns_a_message_stuck_on_a_silent_mail_server_and_the_worker_
     assert_eq!(smtp.wait_for(1, 60).await.len(), 1);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(smtp.received().len(), 1);
+}
+
+/// One figure from a Prometheus text page.
+fn figure(page: &str, series: &str) -> u64 {
+    page.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{series} is not on the page:\n{page}"))
+}
+
+async fn a_worker_shows_its_own_email_figures_on_its_metrics_address(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let (app, database) = api_on_fresh_database(backend).await;
+    let ann = app.verified("ann").await;
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _worker = WorkerProcess::start(&database, &smtp, &[("WORKER_METRICS_ADDR", &addr)], "worker.log");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(response) = client.get(format!("http://{addr}/healthz")).send().await {
+            assert_eq!(response.status(), StatusCode::OK);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the worker's /healthz never answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let scrape = || async {
+        let response = client.get(format!("http://{addr}/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.unwrap()
+    };
+    let before = scrape().await;
+    assert_eq!(figure(&before, r#"planner_emails_total{outcome="sent"}"#), 0);
+
+    // A 451, a 550, then a message the server takes: one of each, counted by the process that sent them.
+    smtp.set_mode(Mode::TryLater);
+    add_due_greetings(&app, &ann.access_token, 1).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while figure(&scrape().await, r#"planner_emails_total{outcome="retried"}"#) < 1 {
+        assert!(Instant::now() < deadline, "the 451 was never counted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    smtp.set_mode(Mode::Refuse);
+    add_due_greetings(&app, &ann.access_token, 1).await;
+    wait_for_status(&app, &ann.access_token, "failed", 20).await;
+    smtp.set_mode(Mode::Accept);
+    add_due_greetings(&app, &ann.access_token, 1).await;
+    wait_for_status(&app, &ann.access_token, "sent", 20).await;
+    let after = scrape().await;
+    for (outcome, expected) in [("retried", 1), ("failed", 1), ("sent", 1)] {
+        assert_eq!(
+            figure(&after, &format!("planner_emails_total{{outcome=\"{outcome}\"}}")),
+            expected,
+            "{outcome}"
+        );
+    }
+    assert!(
+        after.contains("planner_deliveries{kind=\"birthday_greeting\",status=\"sent\"} 1"),
+        "{after}"
+    );
 }
