@@ -66,7 +66,10 @@ fn compose_runs_postgres_mailpit_one_api_and_two_workers() {
             .contains("pg_isready")
     );
     assert!(compose["volumes"].as_object().unwrap().contains_key("postgres-data"));
-    assert!(postgres["ports"].is_null(), "the database is reachable only on the compose network");
+    assert!(
+        postgres["ports"].is_null(),
+        "the database is reachable only on the compose network"
+    );
     // One port for the app: only the API (8080) and Mailpit's development inbox (8025) are published.
     let published: BTreeSet<&str> = services
         .as_object()
