@@ -19,10 +19,7 @@ pub fn App() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
     // A reload keeps the person logged in: the refresh cookie buys a new access token.
-    spawn_local(async move {
-        session.refresh().await;
-        session.ready.set(true);
-    });
+    spawn_local(session.start());
     view! {
         <Router>
             <a class="skip" href="#main">"Skip to content"</a>
@@ -31,7 +28,7 @@ pub fn App() -> impl IntoView {
                 <Nav/>
             </header>
             <main id="main" tabindex="-1">
-                <Show when=move || session.ready.get() fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+                <Show when=move || session.ready.get() fallback=move || view! { <Starting/> }>
                     <Routes fallback=|| view! { <h1>"Not found"</h1><p>"There is no such page. " <a href="/">"Go to Today"</a></p> }>
                         <Route path=path!("/login") view=Login/>
                         <Route path=path!("/register") view=Register/>
@@ -48,6 +45,22 @@ pub fn App() -> impl IntoView {
                 </Show>
             </main>
         </Router>
+    }
+}
+
+/// While the session on load is being found out: loading, or why it could not be, with a way to try again.
+#[component]
+fn Starting() -> impl IntoView {
+    let session = session();
+    move || match session.load_error.get() {
+        None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
+        Some(error) => view! {
+            <div class="error card" role="alert">
+                <p>{error}</p>
+                <button type="button" on:click=move |_| spawn_local(session.start())>"Try again"</button>
+            </div>
+        }
+        .into_any(),
     }
 }
 
