@@ -319,6 +319,7 @@ test('a phone, the dark theme, the keyboard and the locale', async () => {
   try {
     await screenshotOnFailure(dePage, 'pages-locale', async () => {
       await logIn(dePage, planner.base, 'pia');
+      await dePage.locator('table.month thead th').first().waitFor();
       const headings = await dePage.locator('table.month thead th').allTextContents();
       assert.deepEqual(headings.map((h) => h.replace(/\.$/, '')), ['Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So']);
       const month = await dePage.locator('#calendar-heading').textContent();
@@ -327,4 +328,67 @@ test('a phone, the dark theme, the keyboard and the locale', async () => {
   } finally {
     await german.close();
   }
+});
+
+/** Answers every `method` request to `pattern` with a 503 problem document. */
+async function failing(page, pattern, method) {
+  await page.route(pattern, (route) => (route.request().method() === method
+    ? route.fulfill({
+      status: 503, contentType: 'application/problem+json',
+      body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'try again later' }),
+    })
+    : route.continue()));
+}
+
+test('the greeting preview waits for typing to pause; failed actions say so', async () => {
+  const { access_token: token } = await signUp(planner.base, 'bea');
+  assert.equal((await api(planner.base, token, 'POST', '/api/v1/birthdays', { name: 'Grace', month: 3, day: 14 })).status, 201);
+  assert.equal((await api(planner.base, token, 'POST', '/api/v1/movie-alerts',
+    { tmdb_id: 693134, release_types: ['theatrical'], region: 'US' })).status, 201);
+  await fetch(`${planner.base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Phone/1.0' },
+    body: JSON.stringify({ username: 'bea', password: PASSWORD }),
+  });
+  const page = await browser.newPage();
+  await screenshotOnFailure(page, 'pages-failures', async () => {
+    await logIn(page, planner.base, 'bea');
+    await page.getByRole('link', { name: 'Birthdays' }).click();
+    // A new birthday has no preview yet, and says how to get one.
+    await page.getByText('Save to preview').first().waitFor();
+
+    // Typing in the saved birthday's template asks the server once typing pauses, not at every keystroke.
+    const grace = page.locator('li.birthday-item', { hasText: 'Grace' });
+    await grace.getByRole('button', { name: 'Edit' }).click();
+    await grace.locator('.preview pre').waitFor();
+    let previews = 0;
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/preview')) previews += 1;
+    });
+    await grace.getByLabel(/Greeting subject/).pressSequentially('Happy day, {name}!', { delay: 40 });
+    await grace.locator('.preview').getByText('Happy day, Grace!').waitFor();
+    assert.ok(previews >= 1 && previews <= 3, `${previews} previews for 18 keystrokes`);
+
+    // Failures are shown where they happened, and nothing disappears.
+    await failing(page, '**/api/v1/birthdays/*', 'DELETE');
+    await page.getByRole('button', { name: 'Delete Grace' }).click();
+    await grace.getByRole('alert').filter({ hasText: 'Could not delete Grace: try again later' }).waitFor();
+
+    await failing(page, '**/api/v1/movie-alerts/*', 'DELETE');
+    await page.getByRole('link', { name: 'Movies' }).click();
+    const dune = page.locator('li.alert-item', { hasText: 'Dune: Part Three' });
+    await dune.getByRole('button', { name: /^Stop tracking/ }).click();
+    await dune.getByRole('alert').filter({ hasText: 'Could not stop tracking: try again later' }).waitFor();
+
+    await failing(page, '**/api/v1/auth/sessions**', 'DELETE');
+    await page.getByRole('link', { name: 'Account' }).click();
+    const phone = page.locator('li.session-item', { hasText: 'Phone/1.0' });
+    await phone.waitFor();
+    const listed = await page.locator('li.session-item').count();
+    await phone.getByRole('button', { name: 'End this session' }).click();
+    await phone.getByRole('alert').filter({ hasText: 'The session was not ended: try again later' }).waitFor();
+    await page.getByRole('button', { name: 'Log out everywhere else' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The other sessions were not ended: try again later' }).waitFor();
+    assert.equal(await page.locator('li.session-item').count(), listed, 'every session still listed');
+  });
+  await page.close();
 });
