@@ -1,6 +1,7 @@
 // The session over time, against a server whose access tokens expire at once (ACCESS_TOKEN_TTL_SECONDS=1, plus the
-// API's 30 s of leeway): an action after expiry still works (one refresh), a session revoked from another device ends
-// on the login page with a message, and a refresh on load that gets no answer is an error to retry, not a log-out.
+// API's 30 s of leeway): an action after expiry still works (one refresh; a refresh that cannot reach the server is
+// an error, not a log-out), a session revoked from another device ends on the login page with a message, and a
+// refresh on load that gets no answer is an error to retry, not a log-out.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlanner, startBrowser, screenshotOnFailure, signUp, logIn, api } from './harness.mjs';
@@ -54,8 +55,18 @@ test('expired access tokens are refreshed once; a revoked session ends on the lo
     });
     await new Promise((r) => setTimeout(r, Math.max(0, renewedAt + EXPIRY_MS - Date.now())));
 
-    // Past expiry, the first browser still works: a 401, one refresh, the request again.
+    // Past expiry, a refresh that cannot reach the server is an error on the page, not a log-out.
+    await first.route('**/api/v1/auth/refresh', (route) => route.abort('failed'));
     await first.getByRole('link', { name: 'Tasks' }).click();
+    const unreachable = first.getByRole('alert').filter({ hasText: 'could not be reached' });
+    await unreachable.waitFor();
+    assert.equal(await first.getByRole('heading', { name: 'Log in', exact: true }).count(), 0, 'still logged in');
+    await first.unroute('**/api/v1/auth/refresh');
+    refreshes.length = 0;
+
+    // Once it answers, the first browser works again: a 401, one refresh, the request again.
+    await unreachable.getByRole('button', { name: 'Try again' }).click();
+    await first.getByText('No tasks match.').waitFor();
     await first.getByLabel('Title', { exact: true }).fill('After expiry');
     await first.getByRole('button', { name: 'Add task' }).click();
     await first.locator('li.task-item', { hasText: 'After expiry' }).waitFor();
