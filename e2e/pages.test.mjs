@@ -340,7 +340,7 @@ async function failing(page, pattern, method) {
     : route.continue()));
 }
 
-test('the greeting preview waits for typing to pause; failed actions say so', async () => {
+test('the greeting preview waits for typing to pause; failed actions (and a failed log-out) say so', async () => {
   const { access_token: token } = await signUp(planner.base, 'bea');
   assert.equal((await api(planner.base, token, 'POST', '/api/v1/birthdays', { name: 'Grace', month: 3, day: 14 })).status, 201);
   assert.equal((await api(planner.base, token, 'POST', '/api/v1/movie-alerts',
@@ -389,6 +389,14 @@ test('the greeting preview waits for typing to pause; failed actions say so', as
     await page.getByRole('button', { name: 'Log out everywhere else' }).click();
     await page.getByRole('alert').filter({ hasText: 'The other sessions were not ended: try again later' }).waitFor();
     assert.equal(await page.locator('li.session-item').count(), listed, 'every session still listed');
+
+    // Logging out while the server fails keeps the session (its cookie would log back in) and says so.
+    await failing(page, '**/api/v1/auth/logout', 'POST');
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'You are still logged in: try again later' }).waitFor();
+    await page.unroute('**/api/v1/auth/logout');
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await page.getByText('You have logged out.').waitFor();
   });
   await page.close();
 });

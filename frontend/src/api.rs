@@ -156,10 +156,18 @@ impl Session {
         }
     }
 
-    /// Ends the session on the server and here.
-    pub async fn logout(self) {
-        let _ = send(Method::POST, "/api/v1/auth/logout", None, None).await;
+    /// Ends the session on the server and here (a session the server no longer knows is ended here too).
+    ///
+    /// # Errors
+    /// The server could not be reached or did not end the session: the refresh cookie would still log the person
+    /// back in, so the session stays and the error is shown.
+    pub async fn logout(self) -> Result<(), ApiError> {
+        let (status, answer) = send(Method::POST, "/api/v1/auth/logout", None, None).await?;
+        if !(200..300).contains(&status) && !matches!(status, 400 | 401) {
+            return Err(to_error(status, &answer));
+        }
         self.forget(Some("You have logged out."));
+        Ok(())
     }
 
     /// Calls the API as the logged-in user.

@@ -12,7 +12,7 @@ use crate::logic::{check_email, check_password, check_username};
 use crate::pages::{
     account::Account, birthdays::Birthdays, movies::Movies, notifications::Notifications, tasks::Tasks, today::Today,
 };
-use crate::ui::{Field, FormErrors, FormSummary, non_empty, value_of};
+use crate::ui::{Field, FormErrors, FormSummary, failure, non_empty, value_of};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -79,11 +79,15 @@ fn Protected(children: ChildrenFn) -> impl IntoView {
 fn Nav() -> impl IntoView {
     let session = session();
     let navigate = use_navigate();
+    let failed = RwSignal::new(None::<String>);
     let log_out = move |_| {
         let navigate = navigate.clone();
+        failed.set(None);
         spawn_local(async move {
-            session.logout().await;
-            navigate("/login", Default::default());
+            match session.logout().await {
+                Ok(()) => navigate("/login", Default::default()),
+                Err(error) => failed.set(Some(format!("You are still logged in: {}", error.detail))),
+            }
         });
     };
     view! {
@@ -96,6 +100,7 @@ fn Nav() -> impl IntoView {
                 <A href="/notifications">"Notifications"</A>
                 <A href="/account">"Account"</A>
                 <button type="button" class="link" on:click=log_out.clone()>"Log out"</button>
+                {failure(failed)}
             </nav>
         </Show>
     }

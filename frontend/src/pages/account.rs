@@ -68,16 +68,18 @@ fn Profile() -> impl IntoView {
         });
     };
     let verify_message = RwSignal::new(None::<String>);
+    let verify_failed = RwSignal::new(None::<String>);
     let verify = move |_| {
+        verify_message.set(None);
+        verify_failed.set(None);
         spawn_local(async move {
-            let text = match session
+            match session
                 .call(Method::POST, "/api/v1/auth/verify-email/request", None)
                 .await
             {
-                Ok(_) => "We sent you a link. Open it to verify your address.".to_owned(),
-                Err(e) => e.detail,
-            };
-            verify_message.set(Some(text));
+                Ok(_) => verify_message.set(Some("We sent you a link. Open it to verify your address.".to_owned())),
+                Err(e) => verify_failed.set(Some(format!("No link was sent: {}", e.detail))),
+            }
         })
     };
     let verified = user["email_verified"].as_bool().unwrap_or(false);
@@ -90,6 +92,7 @@ fn Profile() -> impl IntoView {
                     <p>"Your email address is not verified yet: the planner sends no mail until it is."</p>
                     <button type="button" on:click=verify>"Send me a verification link"</button>
                     {move || verify_message.get().map(|m| view! { <p role="status">{m}</p> })}
+                    {failure(verify_failed)}
                 </div>
             })}
             <form on:submit=submit novalidate>
