@@ -113,7 +113,7 @@ test('tasks: filters, sorting, editing with cancel, deleting', async () => {
   await page.close();
 });
 
-test('movies: posters from TMDB, a failed search tried again, the region checked, tracking stopped', async () => {
+test('movies: posters from TMDB, a failed search tried again, the region checked here and by the API, tracking stopped', async () => {
   await signUp(planner.base, 'milo');
   const page = await browser.newPage();
   const posters = [];
@@ -151,6 +151,10 @@ test('movies: posters from TMDB, a failed search tried again, the region checked
     await page.getByLabel('Region (two letters)', { exact: true }).fill('1');
     await page.getByRole('button', { name: 'Start tracking' }).click();
     await page.locator('[data-field="region"]').getByText('must be two letters').waitFor();
+    // Two letters that are no country: the API's own message, next to the field.
+    await page.getByLabel('Region (two letters)', { exact: true }).fill('zz');
+    await page.getByRole('button', { name: 'Start tracking' }).click();
+    await page.locator('[data-field="region"]').getByText('is not an ISO 3166-1 alpha-2 country code').waitFor();
     await page.getByLabel('Region (two letters)', { exact: true }).fill('us');
     await page.getByRole('button', { name: 'Start tracking' }).click();
     const tracked = page.locator('li.alert-item', { hasText: 'Dune: Part Three' });
