@@ -19,7 +19,7 @@ function freePort() {
   });
 }
 
-/** Starts the server and waits until /readyz answers. */
+/** Starts the server and waits until /readyz answers; `env` adds or overrides the server's variables. */
 export async function startPlanner(env = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'planner-e2e-'));
   const port = await freePort();
@@ -54,14 +54,15 @@ export async function startPlanner(env = {}) {
   return { base, dir, logs: () => logs, stop: () => child.kill('SIGTERM') };
 }
 
-/** Debian's Chromium, headless, with the flags this machine needs. */
-export async function startBrowser() {
+/** Debian's Chromium, headless, with the flags this machine needs; `options` go to Playwright (such as `locale`). */
+export async function startBrowser(options = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'planner-chromium-'));
   return chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run',
       '--disable-component-update', '--disable-sync'],
+    ...options,
   });
 }
 
@@ -91,4 +92,30 @@ export async function signUp(base, username) {
     body: JSON.stringify({ username, password }),
   });
   return login.json();
+}
+
+/** Logs in through the app's login page (ending the browser's earlier session) and waits for Today. */
+export async function logIn(page, base, username, password = 'correct horse battery staple') {
+  await page.context().clearCookies();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Username or email', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Today', exact: true }).waitFor();
+}
+
+/** Calls the API with a bearer token; resolves to the status and the JSON body (or null). */
+export async function api(base, token, method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** A date `days` from today in UTC (`YYYY-MM-DD`). */
+export function isoDate(days) {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }

@@ -72,7 +72,11 @@ test('a person uses the whole planner in the browser', async () => {
     assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
     assert.match(csp, /object-src 'none'/);
     assert.match(csp, /base-uri 'none'/);
+    assert.match(csp, /img-src 'self' data: https:\/\/image\.tmdb\.org(;|$)/, 'posters from TMDB');
     assert.doesNotMatch(csp, /unsafe-inline/);
+    // /index.html named directly is the same page, under the same policy.
+    const index = await fetch(`${planner.base}/index.html`);
+    assert.equal(index.headers.get('content-security-policy'), csp);
 
     // Not logged in: the login page. Sign up from there; fields are checked before anything is sent.
     await page.getByRole('heading', { name: 'Log in', exact: true }).waitFor();
@@ -184,7 +188,13 @@ test('a person uses the whole planner in the browser', async () => {
       await page.getByRole('heading', { name: 'Notifications', exact: true }).waitFor();
       return (await page.locator('tr', { hasText: 'Call the plumber' }).locator('.status.sent').count()) > 0;
     }, 'the reminder sent, in the delivery log', 30_000);
-    await page.locator('tr', { hasText: 'Call the plumber' }).getByRole('button', { name: 'Resend' }).click();
+    // The log is polled every 5 s; a poll that changes nothing leaves the keyboard focus where it was.
+    const resend = page.locator('tr', { hasText: 'Call the plumber' }).getByRole('button', { name: 'Resend' });
+    await resend.focus();
+    await page.waitForResponse((r) => r.url().includes('/api/v1/notifications?'), { timeout: 10_000 });
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Resend', 'Resend keeps the focus');
+    await page.keyboard.press('Enter');
     await page.getByText('Queued to be sent again.').waitFor();
 
     // Another session (a second device); end it from the account page.

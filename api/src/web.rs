@@ -55,6 +55,8 @@ impl WebApp {
             // The API's own 404 and 405 (made into problem documents by the middleware).
             return StatusCode::NOT_FOUND.into_response();
         }
+        // `index.html` named directly is the app's page too: it gets the policy and `no-cache`, never a plain file.
+        let path = if path == "/index.html" { "/" } else { path };
         if let Some(file) = self.file_for(path)
             && let Ok(bytes) = tokio::fs::read(&file).await
         {

@@ -2,12 +2,13 @@
 //! scripts cannot read. A request answered 401 refreshes once and is repeated; if that fails the session is over and
 //! the person is asked to log in again.
 
+use futures::future::{FutureExt as _, LocalBoxFuture, Shared};
 use gloo_net::http::{Method, Request};
 use leptos::prelude::*;
 use serde_json::Value;
 use web_sys::RequestCredentials;
 
-use crate::logic::{AuthStep, auth_step, problem_messages};
+use crate::logic::{AuthStep, RefreshOutcome, auth_step, problem_messages, refresh_outcome};
 
 /// A failed request: the status (0 when the server could not be reached), per-field messages and a summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +43,17 @@ pub struct Session {
     pub notice: RwSignal<Option<String>>,
     /// False until the first refresh on load has answered.
     pub ready: RwSignal<bool>,
+    /// Why the refresh on load got no answer (the server down, a 5xx): shown with a way to try again.
+    pub load_error: RwSignal<Option<String>>,
+    /// The refresh in flight, which every request that meets a 401 meanwhile waits for instead of starting another.
+    pending: StoredValue<Option<PendingRefresh>, LocalStorage>,
 }
+
+/// Whether a refresh renewed the session (`Ok(false)`: there is none), shared by everyone waiting for it.
+type PendingRefresh = Shared<LocalBoxFuture<'static, Result<bool, ApiError>>>;
+
+/// What the login page says after a 401 that a refresh could not cure.
+pub const SESSION_ENDED: &str = "Your session has ended. Please log in again.";
 
 impl Session {
     pub fn new() -> Self {
@@ -51,6 +62,18 @@ impl Session {
             user: RwSignal::new(None),
             notice: RwSignal::new(None),
             ready: RwSignal::new(false),
+            load_error: RwSignal::new(None),
+            pending: StoredValue::new_local(None),
+        }
+    }
+
+    /// On load: a live refresh cookie keeps the person logged in; a 401 means there is no session (the login page);
+    /// anything else is an error to show with a way to try again, never a silent log-out.
+    pub async fn start(self) {
+        self.load_error.set(None);
+        match self.refresh().await {
+            Ok(_) => self.ready.set(true),
+            Err(error) => self.load_error.set(Some(error.detail)),
         }
     }
 
@@ -79,14 +102,42 @@ impl Session {
         self.notice.set(notice.map(str::to_owned));
     }
 
-    /// Exchanges the refresh cookie for a new access token; `false` when there is no live session.
-    pub async fn refresh(self) -> bool {
-        match send(Method::POST, "/api/v1/auth/refresh", None, None).await {
-            Ok((200, body)) => {
-                self.accept_tokens(&body);
-                true
+    /// Exchanges the refresh cookie for a new access token: `Ok(false)` when there is no live session (a 401).
+    /// Requests that need a refresh at the same time share one.
+    ///
+    /// # Errors
+    /// No usable answer: the server could not be reached, or answered with something other than 200 or 401.
+    pub async fn refresh(self) -> Result<bool, ApiError> {
+        let pending = self.pending.get_value().unwrap_or_else(|| {
+            let shared = async move {
+                let result = self.exchange_cookie().await;
+                self.pending.set_value(None);
+                result
             }
-            _ => false,
+            .boxed_local()
+            .shared();
+            self.pending.set_value(Some(shared.clone()));
+            shared
+        });
+        pending.await
+    }
+
+    async fn exchange_cookie(self) -> Result<bool, ApiError> {
+        let (status, body) = send(Method::POST, "/api/v1/auth/refresh", None, None).await?;
+        match refresh_outcome(status) {
+            RefreshOutcome::Renewed => {
+                self.accept_tokens(&body);
+                Ok(true)
+            }
+            RefreshOutcome::SignedOut => Ok(false),
+            RefreshOutcome::Unavailable => {
+                let (_, detail) = problem_messages(&body);
+                Err(ApiError {
+                    status,
+                    fields: Vec::new(),
+                    detail: format!("The planner could not renew your session just now ({status}: {detail})."),
+                })
+            }
         }
     }
 
@@ -105,10 +156,18 @@ impl Session {
         }
     }
 
-    /// Ends the session on the server and here.
-    pub async fn logout(self) {
-        let _ = send(Method::POST, "/api/v1/auth/logout", None, None).await;
+    /// Ends the session on the server and here (a session the server no longer knows is ended here too).
+    ///
+    /// # Errors
+    /// The server could not be reached or did not end the session: the refresh cookie would still log the person
+    /// back in, so the session stays and the error is shown.
+    pub async fn logout(self) -> Result<(), ApiError> {
+        let (status, answer) = send(Method::POST, "/api/v1/auth/logout", None, None).await?;
+        if !(200..300).contains(&status) && !matches!(status, 400 | 401) {
+            return Err(to_error(status, &answer));
+        }
         self.forget(Some("You have logged out."));
+        Ok(())
     }
 
     /// Calls the API as the logged-in user.
@@ -123,15 +182,18 @@ impl Session {
             match auth_step(status, refreshed) {
                 AuthStep::Accept if (200..300).contains(&status) => return Ok(answer),
                 AuthStep::Accept => return Err(to_error(status, &answer)),
+                // Another request refreshed while this one was on its way: the new token is worth one try.
+                AuthStep::RefreshAndRetry if self.token.get_untracked() != token => refreshed = true,
                 AuthStep::RefreshAndRetry => {
                     refreshed = true;
-                    if !self.refresh().await {
-                        self.forget(Some("Your session has ended. Please log in again."));
+                    // A refresh that got no answer leaves the session alone: the page shows the error instead.
+                    if !self.refresh().await? {
+                        self.forget(Some(SESSION_ENDED));
                         return Err(to_error(status, &answer));
                     }
                 }
                 AuthStep::SignIn => {
-                    self.forget(Some("Your session has ended. Please log in again."));
+                    self.forget(Some(SESSION_ENDED));
                     return Err(to_error(status, &answer));
                 }
             }

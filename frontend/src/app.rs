@@ -12,17 +12,14 @@ use crate::logic::{check_email, check_password, check_username};
 use crate::pages::{
     account::Account, birthdays::Birthdays, movies::Movies, notifications::Notifications, tasks::Tasks, today::Today,
 };
-use crate::ui::{Field, FormErrors, FormSummary, non_empty, value_of};
+use crate::ui::{Field, FormErrors, FormSummary, failure, non_empty, value_of};
 
 #[component]
 pub fn App() -> impl IntoView {
     let session = Session::new();
     provide_context(session);
     // A reload keeps the person logged in: the refresh cookie buys a new access token.
-    spawn_local(async move {
-        session.refresh().await;
-        session.ready.set(true);
-    });
+    spawn_local(session.start());
     view! {
         <Router>
             <a class="skip" href="#main">"Skip to content"</a>
@@ -31,7 +28,7 @@ pub fn App() -> impl IntoView {
                 <Nav/>
             </header>
             <main id="main" tabindex="-1">
-                <Show when=move || session.ready.get() fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+                <Show when=move || session.ready.get() fallback=move || view! { <Starting/> }>
                     <Routes fallback=|| view! { <h1>"Not found"</h1><p>"There is no such page. " <a href="/">"Go to Today"</a></p> }>
                         <Route path=path!("/login") view=Login/>
                         <Route path=path!("/register") view=Register/>
@@ -51,6 +48,22 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// While the session on load is being found out: loading, or why it could not be, with a way to try again.
+#[component]
+fn Starting() -> impl IntoView {
+    let session = session();
+    move || match session.load_error.get() {
+        None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
+        Some(error) => view! {
+            <div class="error card" role="alert">
+                <p>{error}</p>
+                <button type="button" on:click=move |_| spawn_local(session.start())>"Try again"</button>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
 /// Shows its page to a logged-in person and sends anyone else to the login page.
 #[component]
 fn Protected(children: ChildrenFn) -> impl IntoView {
@@ -66,11 +79,15 @@ fn Protected(children: ChildrenFn) -> impl IntoView {
 fn Nav() -> impl IntoView {
     let session = session();
     let navigate = use_navigate();
+    let failed = RwSignal::new(None::<String>);
     let log_out = move |_| {
         let navigate = navigate.clone();
+        failed.set(None);
         spawn_local(async move {
-            session.logout().await;
-            navigate("/login", Default::default());
+            match session.logout().await {
+                Ok(()) => navigate("/login", Default::default()),
+                Err(error) => failed.set(Some(format!("You are still logged in: {}", error.detail))),
+            }
         });
     };
     view! {
@@ -83,6 +100,7 @@ fn Nav() -> impl IntoView {
                 <A href="/notifications">"Notifications"</A>
                 <A href="/account">"Account"</A>
                 <button type="button" class="link" on:click=log_out.clone()>"Log out"</button>
+                {failure(failed)}
             </nav>
         </Show>
     }

@@ -1,11 +1,11 @@
 //! Showing dates and times in the user's time zone and their locale's format, with the browser's `Intl`.
 
-use js_sys::{Array, Date as JsDate, Object, Reflect};
+use js_sys::{Array, Date as JsDate, Intl, Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use crate::logic::Date;
+use crate::logic::{Date, Shown, due_label, format_options, wall_clock_millis, weekday_reference_dates};
 
-fn options(pairs: &[(&str, &str)]) -> Object {
+fn options(pairs: &[(&str, String)]) -> Object {
     let object = Object::new();
     for (key, value) in pairs {
         let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
@@ -20,51 +20,71 @@ pub fn locale() -> String {
         .unwrap_or_else(|| "en".to_owned())
 }
 
+/// An instant (milliseconds since the epoch) as `Intl.DateTimeFormat` writes it in the user's locale.
+fn format(millis: f64, shown: Shown, zone: &str) -> String {
+    let locales = Array::of1(&JsValue::from_str(&locale()));
+    let format = Intl::DateTimeFormat::new(&locales, &options(&format_options(shown, zone)));
+    format
+        .format()
+        .call1(&JsValue::UNDEFINED, &JsDate::new(&JsValue::from_f64(millis)))
+        .ok()
+        .and_then(|text| text.as_string())
+        .unwrap_or_default()
+}
+
+fn civil(date: Date, shown: Shown) -> String {
+    format(wall_clock_millis(date, None), shown, "UTC")
+}
+
 /// A moment (RFC 3339) as a date and time in `zone`.
 pub fn moment(iso: &str, zone: &str) -> String {
-    let date = JsDate::new(&JsValue::from_str(iso));
-    if date.get_time().is_nan() {
+    let millis = JsDate::new(&JsValue::from_str(iso)).get_time();
+    if millis.is_nan() {
         return iso.to_owned();
     }
-    let zone = if zone.is_empty() { "UTC" } else { zone };
-    date.to_locale_string(
-        &locale(),
-        &options(&[("timeZone", zone), ("dateStyle", "medium"), ("timeStyle", "short")]),
-    )
-    .into()
+    format(millis, Shown::Moment, zone)
 }
 
 /// A calendar date (`YYYY-MM-DD`) with its weekday, in the locale's format.
 pub fn day(ymd: &str) -> String {
-    let Some(date) = Date::parse(ymd) else {
-        return ymd.to_owned();
-    };
-    let utc = JsDate::new(&JsValue::from_f64(date.days_since_epoch() as f64 * 86_400_000.0));
-    utc.to_locale_date_string(
-        &locale(),
-        &options(&[
-            ("timeZone", "UTC"),
-            ("weekday", "short"),
-            ("day", "numeric"),
-            ("month", "short"),
-            ("year", "numeric"),
-        ]),
+    Date::parse(ymd).map_or_else(|| ymd.to_owned(), |date| civil(date, Shown::Day))
+}
+
+/// A task's due date and wall-clock time (already in the user's zone), in the locale's format.
+pub fn due(due_date: &str, due_time: &str) -> String {
+    due_label(
+        due_date,
+        due_time,
+        |date| civil(date, Shown::Day),
+        |millis| format(millis, Shown::Time, "UTC"),
     )
-    .into()
+}
+
+/// The month and year of a date, such as "December 2026" or "décembre 2026".
+pub fn month_heading(date: Date) -> String {
+    civil(date.first_of_month(), Shown::MonthYear)
+}
+
+/// The short names of the weekdays, Monday first.
+pub fn weekday_names() -> Vec<String> {
+    weekday_reference_dates()
+        .into_iter()
+        .map(|date| civil(date, Shown::Weekday))
+        .collect()
 }
 
 /// Today's date in `zone`.
 pub fn today_in(zone: &str) -> Date {
-    let zone = if zone.is_empty() { "UTC" } else { zone };
+    let zone = crate::logic::zone_or_utc(zone);
     // The en-CA format is YYYY-MM-DD.
     let text: String = JsDate::new_0()
         .to_locale_date_string(
             "en-CA",
             &options(&[
-                ("timeZone", zone),
-                ("year", "numeric"),
-                ("month", "2-digit"),
-                ("day", "2-digit"),
+                ("timeZone", zone.to_owned()),
+                ("year", "numeric".to_owned()),
+                ("month", "2-digit".to_owned()),
+                ("day", "2-digit".to_owned()),
             ]),
         )
         .into();

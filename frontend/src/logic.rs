@@ -157,6 +157,127 @@ pub fn month_name(month: u32) -> &'static str {
     NAMES.get(month.wrapping_sub(1) as usize).copied().unwrap_or("")
 }
 
+/// What a date or time is shown as; each has its own `Intl.DateTimeFormat` options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// A weekday's short name, for the calendar's column headings.
+    Weekday,
+    /// A month and its year, for the calendar's heading.
+    MonthYear,
+    /// A calendar date with its weekday.
+    Day,
+    /// A wall-clock time of day, such as a task's due time.
+    Time,
+    /// A moment (an instant), shown in the user's time zone.
+    Moment,
+}
+
+/// The time zone to format in: the user's, or UTC when none is known.
+pub fn zone_or_utc(zone: &str) -> &str {
+    let zone = zone.trim();
+    if zone.is_empty() { "UTC" } else { zone }
+}
+
+/// The `Intl.DateTimeFormat` options for what is shown. Calendar dates and wall-clock times are already in the user's
+/// zone, so they are written as UTC instants and formatted in UTC: a viewer's own zone never shifts them by a day.
+/// Only a moment is converted into `zone`.
+pub fn format_options(shown: Shown, zone: &str) -> Vec<(&'static str, String)> {
+    let time_zone = match shown {
+        Shown::Moment => zone_or_utc(zone),
+        _ => "UTC",
+    };
+    let fields: &[(&'static str, &'static str)] = match shown {
+        Shown::Weekday => &[("weekday", "short")],
+        Shown::MonthYear => &[("month", "long"), ("year", "numeric")],
+        Shown::Day => &[
+            ("weekday", "short"),
+            ("day", "numeric"),
+            ("month", "short"),
+            ("year", "numeric"),
+        ],
+        Shown::Time => &[("hour", "numeric"), ("minute", "2-digit")],
+        Shown::Moment => &[("dateStyle", "medium"), ("timeStyle", "short")],
+    };
+    std::iter::once(("timeZone", time_zone.to_owned()))
+        .chain(fields.iter().map(|(k, v)| (*k, (*v).to_owned())))
+        .collect()
+}
+
+/// Seven days, Monday first (1 to 7 January 2024), whose weekday names head the calendar's columns.
+pub fn weekday_reference_dates() -> [Date; 7] {
+    std::array::from_fn(|i| Date {
+        year: 2024,
+        month: 1,
+        day: u32::try_from(i).unwrap_or(0) + 1,
+    })
+}
+
+/// Reads an `HH:MM` time of day.
+pub fn parse_time(text: &str) -> Option<(u32, u32)> {
+    let (hours, minutes) = text.trim().split_once(':')?;
+    let (hours, minutes) = (hours.parse::<u32>().ok()?, minutes.get(..2)?.parse::<u32>().ok()?);
+    (hours < 24 && minutes < 60).then_some((hours, minutes))
+}
+
+/// Milliseconds since the epoch of a date and wall-clock time read as UTC (see [`format_options`]).
+pub fn wall_clock_millis(date: Date, time: Option<(u32, u32)>) -> f64 {
+    let (hours, minutes) = time.unwrap_or((0, 0));
+    let seconds = date.days_since_epoch() * 86_400 + i64::from(hours) * 3_600 + i64::from(minutes) * 60;
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "dates within a few thousand years fit in an f64 exactly"
+    )]
+    let millis = seconds as f64 * 1_000.0;
+    millis
+}
+
+/// A task's due date and time for people: each part formatted by the locale, or shown as the API wrote it when it
+/// cannot be read, so nothing is hidden.
+pub fn due_label(due_date: &str, due_time: &str, day: impl Fn(Date) -> String, time: impl Fn(f64) -> String) -> String {
+    let Some(date) = Date::parse(due_date) else {
+        return format!("{due_date} {due_time}").trim().to_owned();
+    };
+    let due_time = due_time.trim();
+    if due_time.is_empty() {
+        return day(date);
+    }
+    match parse_time(due_time) {
+        Some(clock) => format!("{} {}", day(date), time(wall_clock_millis(date, Some(clock)))),
+        None => format!("{} {due_time}", day(date)),
+    }
+}
+
+/// A region is two letters (ISO 3166-1 alpha-2), as the API expects.
+pub fn check_region(region: &str) -> Result<(), String> {
+    let region = region.trim();
+    if region.len() == 2 && region.chars().all(|c| c.is_ascii_alphabetic()) {
+        Ok(())
+    } else {
+        Err("must be two letters, such as US or DE".to_owned())
+    }
+}
+
+/// How long the birthday preview waits after the last keystroke before asking the server.
+pub const PREVIEW_DEBOUNCE_MS: u32 = 300;
+
+/// What a refresh answered: a new token, no session (a 401 for a refresh token that is unknown, expired or revoked; a
+/// 400 when the browser holds no refresh cookie at all), or no answer worth acting on (the server could not be
+/// reached, refused the origin, limited the rate or failed), which must not look like being logged out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    Renewed,
+    SignedOut,
+    Unavailable,
+}
+
+pub fn refresh_outcome(status: u16) -> RefreshOutcome {
+    match status {
+        200..=299 => RefreshOutcome::Renewed,
+        400 | 401 => RefreshOutcome::SignedOut,
+        _ => RefreshOutcome::Unavailable,
+    }
+}
+
 /// The API's username rule: 3 to 32 letters, digits, `_`, `-` or `.`.
 pub fn check_username(username: &str) -> Result<(), String> {
     let len = username.chars().count();
@@ -386,6 +507,89 @@ mod tests {
         let (fields, detail) = problem_messages(&serde_json::json!({"title": "Not found"}));
         assert!(fields.is_empty());
         assert_eq!(detail, "Not found");
+    }
+
+    #[test]
+    fn civil_dates_and_times_are_formatted_in_utc_and_moments_in_the_users_zone() {
+        let zone_of = |shown, zone| {
+            format_options(shown, zone)
+                .into_iter()
+                .find(|(k, _)| *k == "timeZone")
+                .map(|(_, v)| v)
+        };
+        for shown in [Shown::Weekday, Shown::MonthYear, Shown::Day, Shown::Time] {
+            assert_eq!(zone_of(shown, "Pacific/Auckland").as_deref(), Some("UTC"), "{shown:?}");
+        }
+        assert_eq!(
+            zone_of(Shown::Moment, "Pacific/Auckland").as_deref(),
+            Some("Pacific/Auckland")
+        );
+        assert_eq!(
+            zone_of(Shown::Moment, "  ").as_deref(),
+            Some("UTC"),
+            "no zone known: UTC"
+        );
+        let keys = |shown| {
+            format_options(shown, "UTC")
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(Shown::Weekday), ["timeZone", "weekday"]);
+        assert_eq!(keys(Shown::MonthYear), ["timeZone", "month", "year"]);
+        assert_eq!(keys(Shown::Time), ["timeZone", "hour", "minute"]);
+        assert!(keys(Shown::Day).contains(&"weekday") && keys(Shown::Day).contains(&"year"));
+    }
+
+    #[test]
+    fn the_weekday_headings_start_on_monday() {
+        let days = weekday_reference_dates();
+        for (i, day) in days.iter().enumerate() {
+            assert_eq!(day.weekday_from_monday() as usize, i, "{day}");
+        }
+    }
+
+    #[test]
+    fn due_dates_and_times_fall_back_to_what_the_api_wrote() {
+        let day = |d: Date| format!("<{d}>");
+        let time = |ms: f64| format!("[{ms}]");
+        assert_eq!(due_label("", "", day, time), "");
+        assert_eq!(due_label("2026-12-04", "", day, time), "<2026-12-04>");
+        let millis = (date("2026-12-04").days_since_epoch() * 86_400 + 9 * 3_600 + 30 * 60) * 1_000;
+        assert_eq!(
+            due_label("2026-12-04", "09:30", day, time),
+            format!("<2026-12-04> [{millis}]")
+        );
+        assert_eq!(due_label("2026-12-04", "25:00", day, time), "<2026-12-04> 25:00");
+        assert_eq!(due_label("someday", "09:30", day, time), "someday 09:30");
+        assert_eq!(parse_time("23:59"), Some((23, 59)));
+        assert_eq!(parse_time("09:30:00"), Some((9, 30)));
+        assert_eq!(parse_time("9"), None);
+        assert_eq!(parse_time("12:60"), None);
+        assert!((wall_clock_millis(date("1970-01-02"), Some((1, 0))) - 90_000_000.0).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn regions_are_two_letters() {
+        assert!(check_region("US").is_ok());
+        assert!(check_region(" de ").is_ok());
+        assert!(check_region("USA").is_err());
+        assert!(check_region("U1").is_err());
+        assert!(check_region("").is_err());
+    }
+
+    #[test]
+    fn only_a_refused_refresh_means_logged_out() {
+        assert_eq!(refresh_outcome(200), RefreshOutcome::Renewed);
+        assert_eq!(refresh_outcome(401), RefreshOutcome::SignedOut);
+        assert_eq!(
+            refresh_outcome(400),
+            RefreshOutcome::SignedOut,
+            "no refresh cookie at all"
+        );
+        for status in [0, 403, 429, 500, 502, 503] {
+            assert_eq!(refresh_outcome(status), RefreshOutcome::Unavailable, "{status}");
+        }
     }
 
     #[test]

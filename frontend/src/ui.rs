@@ -103,6 +103,15 @@ where
     }
 }
 
+/// A failed action's message, read out at once; nothing when there is none.
+pub fn failure(message: RwSignal<Option<String>>) -> impl IntoView {
+    move || {
+        message
+            .get()
+            .map(|text| view! { <p class="form-error" role="alert">{text}</p> })
+    }
+}
+
 /// The text of an input event's target.
 pub fn value_of(event: &leptos::ev::Event) -> String {
     event_target_value(event)

@@ -27,4 +27,5 @@ mod scale_out;
 mod sessions;
 mod smtp_server;
 mod tasks;
+mod web;
 mod workers;

@@ -10,7 +10,8 @@ use crate::api::session;
 use crate::fmt;
 use crate::logic::{check_email, check_password, check_required};
 use crate::pages::{items, text};
-use crate::ui::{Field, FormErrors, FormSummary, checked_of, loaded, non_empty, value_of};
+use crate::ui::{Field, FormErrors, FormSummary, checked_of, failure, loaded, non_empty, value_of};
+use wasm_bindgen_futures::JsFuture;
 
 #[component]
 pub fn Account() -> impl IntoView {
@@ -67,16 +68,18 @@ fn Profile() -> impl IntoView {
         });
     };
     let verify_message = RwSignal::new(None::<String>);
+    let verify_failed = RwSignal::new(None::<String>);
     let verify = move |_| {
+        verify_message.set(None);
+        verify_failed.set(None);
         spawn_local(async move {
-            let text = match session
+            match session
                 .call(Method::POST, "/api/v1/auth/verify-email/request", None)
                 .await
             {
-                Ok(_) => "We sent you a link. Open it to verify your address.".to_owned(),
-                Err(e) => e.detail,
-            };
-            verify_message.set(Some(text));
+                Ok(_) => verify_message.set(Some("We sent you a link. Open it to verify your address.".to_owned())),
+                Err(e) => verify_failed.set(Some(format!("No link was sent: {}", e.detail))),
+            }
         })
     };
     let verified = user["email_verified"].as_bool().unwrap_or(false);
@@ -89,6 +92,7 @@ fn Profile() -> impl IntoView {
                     <p>"Your email address is not verified yet: the planner sends no mail until it is."</p>
                     <button type="button" on:click=verify>"Send me a verification link"</button>
                     {move || verify_message.get().map(|m| view! { <p role="status">{m}</p> })}
+                    {failure(verify_failed)}
                 </div>
             })}
             <form on:submit=submit novalidate>
@@ -179,7 +183,10 @@ fn CalendarFeed() -> impl IntoView {
     let session = session();
     let feed = LocalResource::new(move || session.get("/api/v1/me/calendar-feed"));
     let message = RwSignal::new(None::<String>);
+    let failed = RwSignal::new(None::<String>);
     let replace = move |_| {
+        message.set(None);
+        failed.set(None);
         spawn_local(async move {
             match session.call(Method::POST, "/api/v1/me/calendar-feed", None).await {
                 Ok(_) => {
@@ -188,32 +195,50 @@ fn CalendarFeed() -> impl IntoView {
                     ));
                     feed.refetch();
                 }
-                Err(e) => message.set(Some(e.detail)),
+                Err(e) => failed.set(Some(format!("The address was not replaced: {}", e.detail))),
             }
         })
+    };
+    let field = NodeRef::<leptos::html::Input>::new();
+    let copy = move |_| {
+        message.set(None);
+        failed.set(None);
+        let Some(input) = field.get_untracked() else { return };
+        let url = input.value();
+        spawn_local(async move {
+            let written = match web_sys::window() {
+                Some(window) => JsFuture::from(window.navigator().clipboard().write_text(&url))
+                    .await
+                    .is_ok(),
+                None => false,
+            };
+            if written {
+                message.set(Some("Copied.".to_owned()));
+            } else {
+                // No clipboard access (an insecure origin, a denied permission): the address is selected instead.
+                let _ = input.focus();
+                input.select();
+                failed.set(Some(
+                    "Could not copy. The address is selected: press Ctrl+C to copy it.".to_owned(),
+                ));
+            }
+        });
     };
     view! {
         <section class="card" aria-labelledby="feed-heading">
             <h2 id="feed-heading">"Calendar feed"</h2>
             <p class="subtle">"Subscribe to this address in your calendar app. Anyone who has it can read your calendar."</p>
             {loaded(feed, move |feed| {
-                let url = text(&feed, "url");
-                let copy_url = url.clone();
-                let copy = move |_| {
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.navigator().clipboard().write_text(&copy_url);
-                        message.set(Some("Copied.".to_owned()));
-                    }
-                };
                 view! {
                     <div class="inline">
-                        <input class="feed-url" readonly aria-label="Calendar feed address" value=url/>
+                        <input class="feed-url" readonly aria-label="Calendar feed address" node_ref=field value=text(&feed, "url")/>
                         <button type="button" on:click=copy>"Copy"</button>
                         <button type="button" on:click=replace>"Replace address"</button>
                     </div>
                 }
             })}
             {move || message.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
+            {failure(failed)}
         </section>
     }
 }
@@ -223,14 +248,18 @@ fn Sessions() -> impl IntoView {
     let session = session();
     let zone = session.user_field("timezone");
     let sessions = LocalResource::new(move || session.get("/api/v1/auth/sessions"));
+    let message = RwSignal::new(None::<String>);
+    let failed = RwSignal::new(None::<String>);
     let others = move |_| {
+        message.set(None);
+        failed.set(None);
         spawn_local(async move {
-            if session
-                .call(Method::DELETE, "/api/v1/auth/sessions", None)
-                .await
-                .is_ok()
-            {
-                sessions.refetch();
+            match session.call(Method::DELETE, "/api/v1/auth/sessions", None).await {
+                Ok(_) => {
+                    message.set(Some("Every other session has ended.".to_owned()));
+                    sessions.refetch();
+                }
+                Err(e) => failed.set(Some(format!("The other sessions were not ended: {}", e.detail))),
             }
         })
     };
@@ -242,8 +271,12 @@ fn Sessions() -> impl IntoView {
                 view! { <ul class="plain sessions">{items(&list).into_iter().map(|s| {
                     let id = s["id"].as_i64().unwrap_or_default();
                     let current = s["current"].as_bool().unwrap_or(false);
+                    let ended = RwSignal::new(None::<String>);
                     let end = move |_| spawn_local(async move {
-                        if session.call(Method::DELETE, &format!("/api/v1/auth/sessions/{id}"), None).await.is_ok() { sessions.refetch(); }
+                        match session.call(Method::DELETE, &format!("/api/v1/auth/sessions/{id}"), None).await {
+                            Ok(_) => sessions.refetch(),
+                            Err(e) => ended.set(Some(format!("The session was not ended: {}", e.detail))),
+                        }
                     });
                     view! {
                         <li class="session-item" data-session-id=id>
@@ -254,11 +287,14 @@ fn Sessions() -> impl IntoView {
                             } else {
                                 view! { <button type="button" class="link danger" on:click=end>"End this session"</button> }.into_any()
                             }}
+                            {failure(ended)}
                         </li>
                     }
                 }).collect_view()}</ul> }
             })}
             <button type="button" on:click=others>"Log out everywhere else"</button>
+            {move || message.get().map(|m| view! { <p class="notice" role="status">{m}</p> })}
+            {failure(failed)}
         </section>
     }
 }

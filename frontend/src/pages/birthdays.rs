@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 
 use crate::api::session;
 use crate::fmt;
+use crate::logic::PREVIEW_DEBOUNCE_MS;
 use crate::logic::{check_birthday, check_email, check_required, parse_day_list};
 use crate::pages::{items, text};
-use crate::ui::{Field, FormErrors, FormSummary, checked_of, loaded, non_empty, value_of};
+use crate::ui::{Field, FormErrors, FormSummary, checked_of, failure, loaded, non_empty, value_of};
 
 #[component]
 pub fn Birthdays() -> impl IntoView {
@@ -35,10 +36,17 @@ pub fn Birthdays() -> impl IntoView {
                     let next = text(&b, "next_occurrence");
                     let turns = b["turns"].as_i64().map(|age| format!("turns {age}")).unwrap_or_else(|| "age unknown".to_owned());
                     let name = text(&b, "name");
+                    let name_for_error = name.clone();
                     let edit = b.clone();
-                    let delete = move |_| spawn_local(async move {
-                        if session.call(Method::DELETE, &format!("/api/v1/birthdays/{id}"), None).await.is_ok() { list.refetch(); }
-                    });
+                    let failed = RwSignal::new(None::<String>);
+                    let delete = move |_| {
+                        let name_for_error = name_for_error.clone();
+                        spawn_local(async move {
+                        match session.call(Method::DELETE, &format!("/api/v1/birthdays/{id}"), None).await {
+                            Ok(_) => list.refetch(),
+                            Err(e) => failed.set(Some(format!("Could not delete {name_for_error}: {}", e.detail))),
+                        }
+                    })};
                     view! {
                         <li class="birthday-item" data-birthday-id=id>
                             <div class="row">
@@ -51,6 +59,7 @@ pub fn Birthdays() -> impl IntoView {
                                     <button type="button" class="link danger" aria-label=format!("Delete {name}") on:click=delete>"Delete"</button>
                                 </span>
                             </div>
+                            {failure(failed)}
                             {move || (editing.get() == Some(id)).then(|| view! {
                                 <BirthdayForm birthday=Some(edit.clone()) on_saved=Callback::new(move |()| { editing.set(None); list.refetch(); })/>
                             })}
@@ -110,9 +119,32 @@ fn BirthdayForm(birthday: Option<Value>, on_saved: Callback<()>) -> impl IntoVie
     let notes = RwSignal::new(get("notes"));
     let errors = FormErrors::new();
     let busy = RwSignal::new(false);
-    // The preview follows the templates as they are typed (for a saved birthday: the server renders it).
+    // The preview follows the templates as they are typed, once typing pauses (for a saved birthday: the server
+    // renders it; a new one has nothing to render yet).
+    let draft = RwSignal::new((subject.get_untracked(), message.get_untracked()));
+    let timer = StoredValue::new_local(None::<TimeoutHandle>);
+    Effect::new(move |first: Option<()>| {
+        let typed = (subject.get(), message.get());
+        if first.is_none() {
+            return;
+        }
+        if let Some(handle) = timer.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || draft.set(typed),
+            std::time::Duration::from_millis(u64::from(PREVIEW_DEBOUNCE_MS)),
+        );
+        timer.set_value(handle.ok());
+    });
+    on_cleanup(move || {
+        if let Some(handle) = timer.get_value() {
+            handle.clear();
+        }
+    });
     let preview = LocalResource::new(move || {
-        let body = json!({"subject": non_empty(&subject.get()), "message": non_empty(&message.get())});
+        let (subject, message) = draft.get();
+        let body = json!({"subject": non_empty(&subject), "message": non_empty(&message)});
         async move {
             match existing {
                 Some(id) => session
@@ -232,8 +264,7 @@ fn BirthdayForm(birthday: Option<Value>, on_saved: Callback<()>) -> impl IntoVie
             <Field label="Notes" field="notes" errors=errors>
                 <textarea name="notes" rows="2" prop:value=move || notes.get() on:input=move |e| notes.set(value_of(&e))></textarea>
             </Field>
-            {existing.is_some().then(|| view! {
-                <section class="preview" aria-live="polite" aria-label="Greeting preview">
+            <section class="preview" aria-live="polite" aria-label="Greeting preview">
                     <h3>"Preview"</h3>
                     {move || match preview.get() {
                         None => view! { <p class="loading">"Rendering…"</p> }.into_any(),
@@ -241,11 +272,15 @@ fn BirthdayForm(birthday: Option<Value>, on_saved: Callback<()>) -> impl IntoVie
                             <p><strong>{text(&p["greeting"], "subject")}</strong></p>
                             <pre class="preview-text">{text(&p["greeting"], "text")}</pre>
                         }.into_any(),
-                        Some(Ok(None)) => ().into_any(),
-                        Some(Err(e)) => view! { <p class="field-error" role="alert">{e.detail}</p> }.into_any(),
+                        Some(Ok(None)) => view! { <p class="subtle">"Save to preview: the greeting is rendered from the saved birthday."</p> }.into_any(),
+                        Some(Err(e)) => view! {
+                            <div class="field-error" role="alert">
+                                <p>{format!("The preview could not be rendered: {}", e.detail)}</p>
+                                <button type="button" class="link" on:click=move |_| preview.refetch()>"Try again"</button>
+                            </div>
+                        }.into_any(),
                     }}
-                </section>
-            })}
+            </section>
             <FormSummary errors=errors/>
             <button type="submit" disabled=move || busy.get()>{if existing.is_some() { "Save birthday" } else { "Add birthday" }}</button>
         </form>

@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiError, encode, session};
 use crate::fmt;
+use crate::logic::check_region;
 use crate::pages::{items, text};
-use crate::ui::{loaded, value_of};
+use crate::ui::{Field, FormErrors, FormSummary, failure, loaded, value_of};
 
 const RELEASE_TYPES: [(&str, &str); 3] = [
     ("theatrical", "In cinemas"),
@@ -24,20 +25,26 @@ pub fn Movies() -> impl IntoView {
     let results = RwSignal::new(None::<Result<Value, ApiError>>);
     let searching = RwSignal::new(false);
     let tracked = LocalResource::new(move || session.get("/api/v1/movie-alerts?limit=200"));
+    // The query of the last search, for "Try again".
+    let asked = RwSignal::new(String::new());
+    let run = move |text: String| {
+        searching.set(true);
+        asked.set(text.clone());
+        spawn_local(async move {
+            let answer = session
+                .get(format!("/api/v1/movies/search?query={}", encode(&text)))
+                .await;
+            results.set(Some(answer));
+            searching.set(false);
+        });
+    };
     let search = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let text = query.get();
         if text.trim().is_empty() {
             return;
         }
-        searching.set(true);
-        spawn_local(async move {
-            let answer = session
-                .get(format!("/api/v1/movies/search?query={}", encode(text.trim())))
-                .await;
-            results.set(Some(answer));
-            searching.set(false);
-        });
+        run(text.trim().to_owned());
     };
     view! {
         <h1>"Movies"</h1>
@@ -52,7 +59,12 @@ pub fn Movies() -> impl IntoView {
             {move || searching.get().then(|| view! { <p class="loading" role="status">"Searching…"</p> })}
             {move || match results.get() {
                 None => ().into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">{e.detail}</p> }.into_any(),
+                Some(Err(e)) => view! {
+                    <div class="error" role="alert">
+                        <p>{format!("The search failed: {}", e.detail)}</p>
+                        <button type="button" on:click=move |_| run(asked.get_untracked())>"Try again"</button>
+                    </div>
+                }.into_any(),
                 Some(Ok(page)) => {
                     let list = items(&page);
                     if list.is_empty() {
@@ -73,8 +85,12 @@ pub fn Movies() -> impl IntoView {
                     let id = a["id"].as_i64().unwrap_or_default();
                     let title = text(&a, "title");
                     let releases = a["releases"].as_array().cloned().unwrap_or_default();
+                    let failed = RwSignal::new(None::<String>);
                     let stop = move |_| spawn_local(async move {
-                        if session.call(Method::DELETE, &format!("/api/v1/movie-alerts/{id}"), None).await.is_ok() { tracked.refetch(); }
+                        match session.call(Method::DELETE, &format!("/api/v1/movie-alerts/{id}"), None).await {
+                            Ok(_) => tracked.refetch(),
+                            Err(e) => failed.set(Some(format!("Could not stop tracking: {}", e.detail))),
+                        }
                     });
                     view! {
                         <li class="alert-item" data-alert-id=id>
@@ -85,6 +101,7 @@ pub fn Movies() -> impl IntoView {
                                 <span class="subtle">{format!("region {}", text(&a, "region"))}</span>
                                 <span class="actions"><button type="button" class="link danger" aria-label=format!("Stop tracking {title}") on:click=stop>"Stop tracking"</button></span>
                             </div>
+                            {failure(failed)}
                             <ul class="releases">{releases.into_iter().map(|r| {
                                 let date = r["date"].as_str().map_or_else(|| "no date yet".to_owned(), fmt::day);
                                 view! { <li>{format!("{}: {date}", text(&r, "type"))}</li> }
@@ -106,11 +123,17 @@ fn SearchResult(movie: Value, on_tracked: Callback<()>) -> impl IntoView {
     let choosing = RwSignal::new(false);
     let chosen = RwSignal::new(vec!["theatrical".to_owned()]);
     let region = RwSignal::new(session.user_field("region"));
-    let message = RwSignal::new(None::<(bool, String)>);
+    let errors = FormErrors::new();
+    let tracking = RwSignal::new(false);
     let track = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        if chosen.get().is_empty() {
-            message.set(Some((false, "Choose at least one kind of release.".to_owned())));
+        errors.clear();
+        tracking.set(false);
+        let mut ok = errors.check("region", check_region(&region.get()));
+        if chosen.with(Vec::is_empty) {
+            ok &= errors.check("release_types", Err("choose at least one kind of release".to_owned()));
+        }
+        if !ok {
             return;
         }
         let body =
@@ -118,11 +141,11 @@ fn SearchResult(movie: Value, on_tracked: Callback<()>) -> impl IntoView {
         spawn_local(async move {
             match session.call(Method::POST, "/api/v1/movie-alerts", Some(&body)).await {
                 Ok(_) => {
-                    message.set(Some((true, "Tracking.".to_owned())));
+                    tracking.set(true);
                     choosing.set(false);
                     on_tracked.run(());
                 }
-                Err(e) => message.set(Some((false, e.detail))),
+                Err(e) => errors.show(&e),
             }
         });
     };
@@ -137,8 +160,8 @@ fn SearchResult(movie: Value, on_tracked: Callback<()>) -> impl IntoView {
                 </div>
             </div>
             <Show when=move || choosing.get()>
-                <form class="track-form" on:submit=track>
-                    <fieldset>
+                <form class="track-form" on:submit=track novalidate>
+                    <fieldset class:invalid=move || errors.message("release_types").is_some()>
                         <legend>"Tell me about"</legend>
                         {RELEASE_TYPES.map(|(kind, label)| view! {
                             <label class="check-label"><input type="checkbox" name="release_type" value=kind
@@ -146,14 +169,16 @@ fn SearchResult(movie: Value, on_tracked: Callback<()>) -> impl IntoView {
                                 on:change=move |e| { let on = leptos::prelude::event_target_checked(&e); chosen.update(|c| { c.retain(|k| k != kind); if on { c.push(kind.to_owned()); } }); }/>
                                 {format!(" {label}")}</label>
                         }).collect_view()}
+                        {move || errors.message("release_types").map(|m| view! { <p class="field-error" role="alert" data-field="release_types">{m}</p> })}
                     </fieldset>
-                    <label><span class="label">"Region (two letters)"</span>
-                        <input name="region" maxlength="2" size="3" prop:value=move || region.get() on:input=move |e| region.set(value_of(&e))/>
-                    </label>
+                    <Field label="Region (two letters)" field="region" errors=errors>
+                        <input name="region" maxlength="2" size="3" autocomplete="off" prop:value=move || region.get() on:input=move |e| region.set(value_of(&e))/>
+                    </Field>
+                    <FormSummary errors=errors/>
                     <button type="submit">"Start tracking"</button>
                 </form>
             </Show>
-            {move || message.get().map(|(ok, text)| view! { <p class=if ok { "notice" } else { "form-error" } role="status">{text}</p> })}
+            {move || tracking.get().then(|| view! { <p class="notice" role="status">"Tracking."</p> })}
         </li>
     }
 }

@@ -129,7 +129,7 @@ fn TaskRow(task: Value, editing: RwSignal<Option<i64>>, on_change: Callback<()>)
                     aria-label=format!("{} {title}", if completed { "Reopen" } else { "Complete" })>{if completed { "✓" } else { "○" }}</button>
                 <span class="title">{title.clone()}</span>
                 <span class=format!("priority {}", text(&task, "priority"))>{text(&task, "priority")}</span>
-                {(!due.is_empty()).then(|| view! { <span class="subtle">{format!("due {} {}", fmt::day(&due), text(&task, "due_time"))}</span> })}
+                {(!due.is_empty()).then(|| view! { <span class="subtle">{format!("due {}", fmt::due(&due, &text(&task, "due_time")))}</span> })}
                 {overdue.then(|| view! { <span class="badge overdue">"overdue"</span> })}
                 {recurring.map(|r| view! { <span class="badge">{r}</span> })}
                 {labels.into_iter().map(|l| view! { <span class="badge label">{l}</span> }).collect_view()}
@@ -140,7 +140,8 @@ fn TaskRow(task: Value, editing: RwSignal<Option<i64>>, on_change: Callback<()>)
             </div>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             {move || (editing.get() == Some(id)).then(|| view! {
-                <TaskForm task=Some(edit_task.clone()) on_saved=Callback::new(move |()| { editing.set(None); on_change.run(()); })/>
+                <TaskForm task=Some(edit_task.clone()) on_saved=Callback::new(move |()| { editing.set(None); on_change.run(()); })
+                    on_cancel=Callback::new(move |()| editing.set(None))/>
             })}
         </li>
     }
@@ -148,7 +149,11 @@ fn TaskRow(task: Value, editing: RwSignal<Option<i64>>, on_change: Callback<()>)
 
 /// Creates a task, or edits one.
 #[component]
-fn TaskForm(task: Option<Value>, on_saved: Callback<()>) -> impl IntoView {
+fn TaskForm(
+    task: Option<Value>,
+    on_saved: Callback<()>,
+    #[prop(optional)] on_cancel: Option<Callback<()>>,
+) -> impl IntoView {
     let session = session();
     let existing = task.as_ref().and_then(|t| t["id"].as_i64());
     let field = |name: &str| task.as_ref().map(|t| text(t, name)).unwrap_or_default();
@@ -296,7 +301,10 @@ fn TaskForm(task: Option<Value>, on_saved: Callback<()>) -> impl IntoView {
                 </Field>
             </div>
             <FormSummary errors=errors/>
-            <button type="submit" disabled=move || busy.get()>{if existing.is_some() { "Save task" } else { "Add task" }}</button>
+            <div class="buttons">
+                <button type="submit" disabled=move || busy.get()>{if existing.is_some() { "Save task" } else { "Add task" }}</button>
+                {on_cancel.map(|cancel| view! { <button type="button" class="secondary" on:click=move |_| cancel.run(())>"Cancel"</button> })}
+            </div>
         </form>
     }
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::api::session;
 use crate::fmt;
-use crate::logic::{Date, countdown, month_grid, month_name};
+use crate::logic::{Date, countdown, month_grid};
 use crate::pages::{items, text};
 use crate::ui::loaded;
 
@@ -81,10 +81,9 @@ fn task_list(page: &Value, empty: &'static str) -> AnyView {
     view! {
         <ul class="plain">
             {list.into_iter().map(|t| {
-                let due = text(&t, "due_date");
-                let time = text(&t, "due_time");
+                let due = fmt::due(&text(&t, "due_date"), &text(&t, "due_time"));
                 view! { <li class="task-item"><span class=format!("priority {}", text(&t, "priority"))>{text(&t, "priority")}</span>" "
-                    {text(&t, "title")}<span class="subtle">{format!(" {} {time}", if due.is_empty() { String::new() } else { fmt::day(&due) })}</span></li> }
+                    {text(&t, "title")}<span class="subtle">{format!(" {due}")}</span></li> }
             }).collect_view()}
         </ul>
     }
@@ -96,48 +95,67 @@ fn task_list(page: &Value, empty: &'static str) -> AnyView {
 fn MonthCalendar(today: Date) -> impl IntoView {
     let session = session();
     let month = RwSignal::new(today.first_of_month());
+    // The month travels with its answer, so a grid is never drawn under another month's heading.
     let agenda = LocalResource::new(move || {
         let first = month.get();
-        session.get(format!("/api/v1/agenda?from={first}&to={}", first.last_of_month()))
+        async move {
+            let answer = session
+                .get(format!("/api/v1/agenda?from={first}&to={}", first.last_of_month()))
+                .await;
+            (first, answer)
+        }
     });
+    let weekdays = fmt::weekday_names();
     view! {
         <section class="card calendar" aria-labelledby="calendar-heading">
             <div class="calendar-head">
                 <button type="button" aria-label="Previous month" on:click=move |_| month.update(|m| *m = m.add_months(-1))>"‹"</button>
-                <h2 id="calendar-heading" aria-live="polite">{move || { let m = month.get(); format!("{} {}", month_name(m.month), m.year) }}</h2>
+                <h2 id="calendar-heading" aria-live="polite">{move || fmt::month_heading(month.get())}</h2>
                 <button type="button" aria-label="Next month" on:click=move |_| month.update(|m| *m = m.add_months(1))>"›"</button>
             </div>
-            {loaded(agenda, move |agenda| {
-                let entries = items(&agenda);
-                let weeks = month_grid(month.get_untracked());
-                view! {
-                    <table class="month">
-                        <thead><tr>{["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map(|d| view! { <th scope="col">{d}</th> }).collect_view()}</tr></thead>
-                        <tbody>{weeks.into_iter().map(|week| view! {
-                            <tr>{week.into_iter().map(|slot| match slot {
-                                None => view! { <td class="empty"></td> }.into_any(),
-                                Some(date) => {
-                                    let key = date.to_string();
-                                    let day_entries: Vec<Value> = entries.iter().filter(|e| e["date"] == key.as_str()).cloned().collect();
-                                    view! {
-                                        <td class:today=date == today data-date=key.clone()>
-                                            <span class="day-number">{date.day}</span>
-                                            <ul class="entries">{day_entries.into_iter().map(|e| {
-                                                let kind = text(&e, "kind");
-                                                let mut title = text(&e, "title");
-                                                if let Some(age) = e["age"].as_i64() { title = format!("{title} ({age})"); }
-                                                let done = if e["completed"].as_bool() == Some(true) { " completed" } else { "" };
-                                                let tooltip = title.clone();
-                                                view! { <li class=format!("entry {kind}{done}") title=tooltip>{title}</li> }
-                                            }).collect_view()}</ul>
-                                        </td>
-                                    }.into_any()
-                                }
-                            }).collect_view()}</tr>
-                        }).collect_view()}</tbody>
-                    </table>
-                }
-            })}
+            {move || match agenda.get() {
+                Some((shown, Ok(agenda))) if shown == month.get() => calendar_grid(&agenda, shown, today, &weekdays).into_any(),
+                Some((shown, Err(error))) if shown == month.get() => view! {
+                    <div class="error" role="alert">
+                        <p>{error.detail}</p>
+                        <button type="button" on:click=move |_| agenda.refetch()>"Try again"</button>
+                    </div>
+                }.into_any(),
+                _ => view! { <p class="loading" role="status" aria-live="polite">"Loading…"</p> }.into_any(),
+            }}
         </section>
+    }
+}
+
+/// The weeks of one month with the agenda's entries on their days.
+fn calendar_grid(agenda: &Value, month: Date, today: Date, weekdays: &[String]) -> impl IntoView + use<> {
+    let entries = items(agenda);
+    let weeks = month_grid(month);
+    view! {
+        <table class="month">
+            <thead><tr>{weekdays.iter().map(|d| view! { <th scope="col">{d.clone()}</th> }).collect_view()}</tr></thead>
+            <tbody>{weeks.into_iter().map(|week| view! {
+                <tr>{week.into_iter().map(|slot| match slot {
+                    None => view! { <td class="empty"></td> }.into_any(),
+                    Some(date) => {
+                        let key = date.to_string();
+                        let day_entries: Vec<Value> = entries.iter().filter(|e| e["date"] == key.as_str()).cloned().collect();
+                        view! {
+                            <td class:today=date == today data-date=key.clone()>
+                                <span class="day-number">{date.day}</span>
+                                <ul class="entries">{day_entries.into_iter().map(|e| {
+                                    let kind = text(&e, "kind");
+                                    let mut title = text(&e, "title");
+                                    if let Some(age) = e["age"].as_i64() { title = format!("{title} ({age})"); }
+                                    let done = if e["completed"].as_bool() == Some(true) { " completed" } else { "" };
+                                    let tooltip = title.clone();
+                                    view! { <li class=format!("entry {kind}{done}") title=tooltip>{title}</li> }
+                                }).collect_view()}</ul>
+                            </td>
+                        }.into_any()
+                    }
+                }).collect_view()}</tr>
+            }).collect_view()}</tbody>
+        </table>
     }
 }
