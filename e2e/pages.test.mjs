@@ -1,6 +1,7 @@
 // Each page in depth, as a person checks it: tasks (edit, cancel, delete, filters, sorting), movies (posters, a
-// failed search, the region check, stop tracking), the account (password, calendar feed, other sessions, export,
-// deletion), and how the app looks: a 360 px phone, the dark theme, visible keyboard focus, the browser's locale.
+// failed search, the region check, stop tracking), the account (profile, time zone, region and mail settings,
+// password, calendar feed, other sessions, export, deletion), and how the app looks: a 360 px phone, the dark
+// theme, visible keyboard focus, the browser's locale.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -259,6 +260,50 @@ test('account: calendar feed, other sessions, export, password change, deletion'
       body: JSON.stringify({ username: 'ada', password: NEW_PASSWORD }),
     });
     assert.equal(login.status, 401);
+  });
+  await page.close();
+});
+
+test('account: profile, a searchable time zone list, region and what to email', async () => {
+  const { access_token: token } = await signUp(planner.base, 'kim');
+  const page = await browser.newPage();
+  await screenshotOnFailure(page, 'pages-profile', async () => {
+    await logIn(page, planner.base, 'kim');
+    await page.getByRole('link', { name: 'Account' }).click();
+    const zone = page.getByLabel('Time zone (type to search)', { exact: true });
+    await zone.waitFor();
+    // The list the browser offers while typing holds every IANA zone.
+    const zones = await page.locator('#all-zones option').evaluateAll((options) => options.map((o) => o.value));
+    assert.ok(zones.length > 300, `${zones.length} zones`);
+    for (const name of ['Pacific/Kiritimati', 'Pacific/Pago_Pago', 'America/New_York', 'Europe/Berlin']) {
+      assert.ok(zones.includes(name), name);
+    }
+    assert.equal(await zone.getAttribute('list'), 'all-zones');
+
+    // A zone the API does not know: its message shows by the field, and nothing is saved.
+    await zone.fill('Mars/Olympus_Mons');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('[data-field="timezone"]').getByText('is not an IANA time zone').waitFor();
+    assert.equal((await api(planner.base, token, 'GET', '/api/v1/me')).body.timezone, 'UTC');
+
+    await page.getByLabel('Display name', { exact: true }).fill('Kim Park');
+    await zone.fill('Pacific/Kiritimati');
+    await page.getByLabel('Region (for release dates)', { exact: true }).fill('nz');
+    await page.getByLabel('Task reminders').uncheck();
+    await page.getByLabel('Daily digest at (empty: no digest)').fill('07:30');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    const me = (await api(planner.base, token, 'GET', '/api/v1/me')).body;
+    assert.deepEqual(
+      [me.display_name, me.timezone, me.region, me.notifications.task_reminders, me.notifications.digest_time],
+      ['Kim Park', 'Pacific/Kiritimati', 'NZ', false, '07:30'],
+    );
+    // After a reload the form shows what was saved.
+    await page.reload();
+    await zone.waitFor();
+    assert.equal(await zone.inputValue(), 'Pacific/Kiritimati');
+    assert.equal(await page.getByLabel('Display name', { exact: true }).inputValue(), 'Kim Park');
+    assert.equal(await page.getByLabel('Task reminders').isChecked(), false);
   });
   await page.close();
 });
