@@ -219,10 +219,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
 pub fn worker_router(state: AppState) -> axum::Router {
     axum::Router::new()
         .route("/metrics", axum::routing::get(metrics))
-        .route(
-            "/healthz",
-            axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
-        )
+        .route("/healthz", axum::routing::get(crate::routes::health::healthz))
         .with_state(state)
 }
 

@@ -353,7 +353,8 @@ async fn digests(state: &AppState, now: DateTime<Utc>, grace: Duration) -> anyho
         };
         let zone = user_timezone(&owner);
         let today = now.with_timezone(&zone).date_naive();
-        let today_status = classify(local_moment(today, time, zone), now, grace);
+        let today_due = local_moment(today, time, zone);
+        let today_status = classify(today_due, now, grace);
         let yesterday = today - Duration::days(1);
         let yesterday_due = local_moment(yesterday, time, zone);
         if yesterday_due > owner.updated_at
@@ -363,7 +364,7 @@ async fn digests(state: &AppState, now: DateTime<Utc>, grace: Duration) -> anyho
             out.extend(digest(state, &owner, yesterday, yesterday_due, status).await?);
         }
         if let Some(status) = today_status {
-            out.extend(digest(state, &owner, today, local_moment(today, time, zone), status).await?);
+            out.extend(digest(state, &owner, today, today_due, status).await?);
         }
     }
     Ok(out)

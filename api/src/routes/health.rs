@@ -24,7 +24,7 @@ pub struct Health {
 
 /// Liveness: the process is running.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "Alive", body = Health)))]
-async fn healthz() -> ApiJson<Health> {
+pub(crate) async fn healthz() -> ApiJson<Health> {
     ApiJson(Health {
         status: "ok".to_owned(),
     })

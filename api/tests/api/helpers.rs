@@ -377,3 +377,10 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// One figure from a Prometheus text page; fails the test when the series is missing.
+pub fn figure(page: &str, series: &str) -> u64 {
+    page.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{series} is not on the page:\n{page}"))
+}

@@ -287,12 +287,8 @@ async fn tmdb_faults_are_retried_or_answered_with_503(backend: Backend) {
             .text()
             .await
             .unwrap();
-        ["all", "rate_limited", "failed"].map(|result| {
-            let series = format!("planner_tmdb_requests_total{{result=\"{result}\"}} ");
-            page.lines()
-                .find_map(|line| line.strip_prefix(series.as_str())?.parse::<u64>().ok())
-                .unwrap_or_else(|| panic!("{series} is not on /metrics"))
-        })
+        ["all", "rate_limited", "failed"]
+            .map(|result| crate::helpers::figure(&page, &format!("planner_tmdb_requests_total{{result=\"{result}\"}}")))
     };
     let before = tmdb_figures().await;
     let started = std::time::Instant::now();

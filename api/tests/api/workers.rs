@@ -11,7 +11,7 @@ use chrono::{Timelike as _, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, TestDatabase, free_port, spawn_app_on, start_time, test_env};
+use crate::helpers::{Backend, TestApp, TestDatabase, figure, free_port, spawn_app_on, start_time, test_env};
 use crate::on_both_databases;
 use crate::smtp_server::{Mode, SmtpServer};
 
@@ -234,13 +234,6 @@ async fn sigterm_returns_a_message_stuck_on_a_silent_mail_server_and_the_worker_
     assert_eq!(smtp.wait_for(1, 60).await.len(), 1);
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(smtp.received().len(), 1);
-}
-
-/// One figure from a Prometheus text page.
-fn figure(page: &str, series: &str) -> u64 {
-    page.lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("{series} is not on the page:\n{page}"))
 }
 
 async fn a_worker_shows_its_own_email_figures_on_its_metrics_address(backend: Backend) {
