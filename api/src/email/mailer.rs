@@ -4,12 +4,12 @@
 //! sent twice is recognisably the same message; the file mailer even writes it to the same file.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use async_trait::async_trait;
+use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
+
+use crate::email::smtp_pool::{Failure, SmtpPool, SmtpServer};
 
 use crate::config::Config;
 
@@ -93,7 +93,7 @@ fn build_message(from: &Mailbox, email: &OutgoingEmail) -> Result<Message, SendE
 
 /// SMTP through a pool of connections.
 pub struct SmtpMailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    pool: SmtpPool,
     from: Mailbox,
     description: String,
 }
@@ -102,13 +102,8 @@ impl SmtpMailer {
     /// # Errors
     /// When the URL is not an SMTP URL lettre understands.
     pub fn new(url: &str, from: Mailbox) -> anyhow::Result<Self> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&with_starttls_for_credentials(url))
-            .map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?
-            .timeout(Some(Duration::from_secs(20)))
-            // As many connections as a worker sends at once (`jobs::queue`): a message waits on the server's answer
-            // to its end-of-data (tens of milliseconds with delayed ACKs), so throughput comes from parallel sends.
-            .pool_config(PoolConfig::new().max_size(32).idle_timeout(Duration::from_secs(60)))
-            .build();
+        let server =
+            SmtpServer::from_url(&with_starttls_for_credentials(url)).map_err(|e| anyhow::anyhow!("SMTP_URL: {e}"))?;
         let description = url::Url::parse(url)
             .map(|u| {
                 format!(
@@ -119,7 +114,7 @@ impl SmtpMailer {
             })
             .unwrap_or_else(|_| "smtp server".to_owned());
         Ok(Self {
-            transport,
+            pool: SmtpPool::new(server),
             from,
             description,
         })
@@ -158,10 +153,10 @@ pub fn with_starttls_for_credentials(url: &str) -> String {
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<(), SendError> {
         let message = build_message(&self.from, email)?;
-        match self.transport.send(message).await {
-            Ok(_) => Ok(()),
+        match self.pool.send(message.envelope(), &message.formatted()).await {
+            Ok(()) => Ok(()),
             // 530/534/535/538 are about our credentials, not the message: fixing the configuration makes them pass.
-            Err(e)
+            Err(Failure::Smtp(e))
                 if e.is_permanent()
                     && !e
                         .status()
@@ -170,16 +165,16 @@ impl Mailer for SmtpMailer {
                 Err(SendError::Permanent(e.to_string()))
             }
             // 4xx replies, refused connections, timeouts and TLS trouble may all pass.
-            Err(e) => Err(SendError::Transient(e.to_string())),
+            Err(Failure::Smtp(e)) => Err(SendError::Transient(e.to_string())),
+            Err(Failure::Network(reason)) => Err(SendError::Transient(reason)),
         }
     }
 
     async fn check(&self) -> Result<(), String> {
-        match self.transport.test_connection().await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err("the server did not answer NOOP".to_owned()),
-            Err(e) => Err(e.to_string()),
-        }
+        self.pool.check().await.map_err(|failure| match failure {
+            Failure::Smtp(e) => e.to_string(),
+            Failure::Network(reason) => reason,
+        })
     }
 
     fn describe(&self) -> String {

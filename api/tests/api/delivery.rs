@@ -856,3 +856,38 @@ async fn reminders_follow_edits_and_birthdays_saved_before_the_index_are_indexed
         "nothing on the day: the reminder is 7 days before only"
     );
 }
+
+/// The SMTP pool: one login per connection with the URL's (percent-encoded) credentials, and one connection reused
+/// for messages sent one after another, each message arriving whole.
+#[tokio::test]
+async fn the_smtp_pool_logs_in_with_the_urls_credentials_and_reuses_its_connection() {
+    use api::email::mailer::{Mailer as _, OutgoingEmail, SmtpMailer};
+    let smtp = SmtpServer::start().await;
+    let url = format!("smtp://ann%40example.com:p%40ss%20word@{}", smtp.addr);
+    let mailer = SmtpMailer::new(&url, "Planner <planner@planner.test>".parse().unwrap()).unwrap();
+    for n in 0..5 {
+        let email = OutgoingEmail {
+            message_id: format!("pool-{n}@planner.test"),
+            to: format!("friend{n}@example.com"),
+            from_name: None,
+            reply_to: None,
+            subject: format!("Message {n}"),
+            text: format!("Body {n}"),
+            html: format!("<p>Body {n}</p>"),
+        };
+        mailer.send(&email).await.unwrap();
+    }
+    mailer.check().await.unwrap();
+    let received = smtp.received();
+    assert_eq!(received.len(), 5);
+    for (n, message) in received.iter().enumerate() {
+        assert_eq!(message.rcpt_to, [format!("<friend{n}@example.com>")]);
+        assert_eq!(message.parsed().subject(), Some(format!("Message {n}").as_str()));
+    }
+    assert_eq!(smtp.connections(), 1, "one connection for every message and the check");
+    assert_eq!(
+        smtp.logins(),
+        [("ann@example.com".to_owned(), "p@ss word".to_owned())],
+        "logged in once, with the decoded credentials"
+    );
+}

@@ -42,6 +42,10 @@ struct Shared {
     silenced: usize,
     /// Down: the port is closed and open sessions end at their next command.
     down: bool,
+    /// SMTP sessions opened so far.
+    connections: usize,
+    /// The user name and password of each AUTH PLAIN, decoded.
+    logins: Vec<(String, String)>,
 }
 
 pub struct SmtpServer {
@@ -84,6 +88,16 @@ impl SmtpServer {
 
     pub fn set_mode(&self, mode: Mode) {
         self.shared.lock().unwrap().mode = Some(mode);
+    }
+
+    /// SMTP sessions opened so far.
+    pub fn connections(&self) -> usize {
+        self.shared.lock().unwrap().connections
+    }
+
+    /// The user name and password of each login, in order.
+    pub fn logins(&self) -> Vec<(String, String)> {
+        self.shared.lock().unwrap().logins.clone()
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -131,6 +145,7 @@ fn accept(listener: TcpListener, shared: Arc<Mutex<Shared>>) -> tokio::task::Joi
 }
 
 async fn session(stream: tokio::net::TcpStream, shared: Arc<Mutex<Shared>>) {
+    shared.lock().unwrap().connections += 1;
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     let reply =
@@ -152,7 +167,28 @@ async fn session(stream: tokio::net::TcpStream, shared: Arc<Mutex<Shared>>) {
         let command = line.trim_end().to_owned();
         let verb = command.split([' ', ':']).next().unwrap_or("").to_ascii_uppercase();
         let answer = match verb.as_str() {
-            "EHLO" => "250-test-smtp\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 PIPELINING\r\n".to_owned(),
+            "EHLO" => {
+                "250-test-smtp\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-AUTH PLAIN\r\n250 PIPELINING\r\n".to_owned()
+            }
+            "AUTH" => {
+                // `AUTH PLAIN <base64 of "\0user\0password">`, as lettre sends it.
+                let decoded = command
+                    .split(' ')
+                    .nth(2)
+                    .and_then(|b| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b).ok())
+                    .unwrap_or_default();
+                let parts: Vec<String> = decoded
+                    .split(|b| *b == 0)
+                    .map(|p| String::from_utf8_lossy(p).into_owned())
+                    .collect();
+                match parts.as_slice() {
+                    [_, user, password] => {
+                        shared.lock().unwrap().logins.push((user.clone(), password.clone()));
+                        "235 2.7.0 Authentication successful\r\n".to_owned()
+                    }
+                    _ => "501 5.5.2 Cannot decode\r\n".to_owned(),
+                }
+            }
             "HELO" | "NOOP" => "250 OK\r\n".to_owned(),
             "RSET" => {
                 current = Received {
