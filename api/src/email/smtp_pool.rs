@@ -8,8 +8,10 @@
 //! handed to lettre's client, which does the rest: greeting, EHLO, STARTTLS, AUTH, the envelope and the message.
 //! `smtps://` (TLS from the first byte) is opened by lettre itself and keeps the old cost.
 //!
-//! At most [`MAX_CONNECTIONS`] are open at once (servers limit connections per client); an idle connection is checked
-//! with NOOP before it is used again and closed after [`IDLE_TIMEOUT`].
+//! At most [`MAX_CONNECTIONS`] are open at once (servers limit connections per client). An idle connection is checked
+//! with NOOP before it is used again; one found idle for longer than [`IDLE_TIMEOUT`] is closed with QUIT instead.
+//! Idle connections are kept newest on top, so after a burst the older ones stay open (at most that many) until the
+//! pool reaches them, or until the server closes them.
 
 use std::time::{Duration, Instant};
 
@@ -22,7 +24,7 @@ use tokio::sync::Semaphore;
 
 /// Connections open at once: as many as a worker sends at once (`jobs::queue`).
 pub const MAX_CONNECTIONS: usize = 32;
-/// How long an unused connection is kept.
+/// How long an unused connection may wait to be used again.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long connecting, or one exchange with the server, may take.
 const TIMEOUT: Duration = Duration::from_secs(20);
