@@ -110,6 +110,8 @@ pub struct Config {
     pub tmdb_requests_per_second: u32,
     /// TMDB-backed requests (search, tracking a movie) one account may make per minute.
     pub tmdb_requests_per_user_per_minute: u32,
+    /// Memory for rendered task-list pages kept per API process (`0` turns the cache off).
+    pub task_page_cache_bytes: usize,
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
     /// How often each worker looks for deliveries that have come due.
@@ -155,6 +157,7 @@ pub const VARIABLES: &[&str] = &[
     "TMDB_API_TOKEN",
     "TMDB_RATE_LIMIT_PER_SECOND",
     "TMDB_USER_RATE_LIMIT_PER_MINUTE",
+    "TASK_PAGE_CACHE_KIB",
     "SMTP_URL",
     "MAIL_FROM",
     "SWEEP_INTERVAL_SECONDS",
@@ -411,6 +414,16 @@ impl Config {
             &mut errors,
             "a number",
         );
+        let task_page_cache_kib = parse_or(
+            &get,
+            "TASK_PAGE_CACHE_KIB",
+            Some(4096usize),
+            &mut errors,
+            "a number of KiB",
+        );
+        if task_page_cache_kib.is_some_and(|kib| kib > 1024 * 1024) {
+            errors.push("TASK_PAGE_CACHE_KIB: must be at most 1048576 (1 GiB)".to_owned());
+        }
         let smtp_url = get("SMTP_URL").map(Secret::new);
         if let Some(url) = &smtp_url
             && !Url::parse(url.expose()).is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps"))
@@ -499,6 +512,7 @@ impl Config {
             tmdb_api_token,
             tmdb_requests_per_second: tmdb_per_second.ok_or_else(missing)?,
             tmdb_requests_per_user_per_minute: tmdb_per_user.ok_or_else(missing)?,
+            task_page_cache_bytes: 1024 * task_page_cache_kib.ok_or_else(missing)?,
             smtp_url,
             mail_from,
             sweep_interval: Duration::from_secs(sweep_secs.ok_or_else(missing)?),

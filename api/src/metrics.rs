@@ -1,7 +1,7 @@
 //! `GET /metrics` in Prometheus' text format.
 //!
 //! Counted in this process: HTTP requests per method, route and status with a latency histogram; emails sent,
-//! retried, failed and returned; TMDB calls, their 429s and failures. Read from the database at each scrape, so the
+//! retried, failed and returned; TMDB calls, their 429s and failures; the task page cache's hits, misses and size. Read from the database at each scrape, so the
 //! figures cover every worker process: outbox deliveries by kind and status, and queued jobs by queue and state.
 //!
 //! In production the endpoint answers only with `Authorization: Bearer $METRICS_TOKEN` (404 when no token is set);
@@ -205,6 +205,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     }
     let mut out = String::new();
     METRICS.render_process(&mut out);
+    render_task_page_cache(&state, &mut out);
     render_database(&state, &mut out).await;
     let mut response = out.into_response();
     response.headers_mut().insert(
@@ -221,6 +222,31 @@ pub fn worker_router(state: AppState) -> axum::Router {
         .route("/metrics", axum::routing::get(metrics))
         .route("/healthz", axum::routing::get(crate::routes::health::healthz))
         .with_state(state)
+}
+
+/// This process's cache of task pages (see [`crate::http::task_page_cache`]).
+fn render_task_page_cache(state: &AppState, out: &mut String) {
+    let cache = &state.task_pages;
+    let (hits, misses) = cache.hits_and_misses();
+    let _ = writeln!(
+        out,
+        "# HELP planner_task_page_cache_lookups_total Task lists asked of this process's cache, by result."
+    );
+    let _ = writeln!(out, "# TYPE planner_task_page_cache_lookups_total counter");
+    let _ = writeln!(out, "planner_task_page_cache_lookups_total{{result=\"hit\"}} {hits}");
+    let _ = writeln!(out, "planner_task_page_cache_lookups_total{{result=\"miss\"}} {misses}");
+    let _ = writeln!(
+        out,
+        "# HELP planner_task_page_cache_bytes Rendered task pages held in memory."
+    );
+    let _ = writeln!(out, "# TYPE planner_task_page_cache_bytes gauge");
+    let _ = writeln!(out, "planner_task_page_cache_bytes {}", cache.bytes());
+    let _ = writeln!(
+        out,
+        "# HELP planner_task_page_cache_enabled 1 while the cache serves pages (PostgreSQL: while it hears other processes' writes)."
+    );
+    let _ = writeln!(out, "# TYPE planner_task_page_cache_enabled gauge");
+    let _ = writeln!(out, "planner_task_page_cache_enabled {}", u8::from(cache.enabled()));
 }
 
 /// Figures shared by all processes, read from the database.

@@ -63,6 +63,13 @@ impl Application {
             .config
             .run_worker
             .then(|| tokio::spawn(crate::jobs::run(self.state.clone(), stopped)));
+        // Other API processes' writes must reach this one's task page cache (PostgreSQL: any number of processes).
+        let listener = (self.state.config.is_postgres() && self.state.config.task_page_cache_bytes > 0).then(|| {
+            tokio::spawn(crate::http::task_page_cache::follow_other_processes(
+                self.state.task_pages.clone(),
+                self.state.config.database_url.clone(),
+            ))
+        });
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
@@ -71,6 +78,9 @@ impl Application {
         let _ = stop.send(true);
         if let Some(worker) = worker {
             let _ = worker.await;
+        }
+        if let Some(listener) = listener {
+            listener.abort();
         }
         served
     }

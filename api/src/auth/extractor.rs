@@ -32,11 +32,7 @@ impl FromRequestParts<AppState> for AuthUser {
             .headers
             .get(AUTHORIZATION)
             .ok_or_else(|| ApiError::Unauthorized("an access token is required".to_owned()))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
-            .map(str::trim)
+        let token = bearer_token(header)
             .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".to_owned()))?;
         let (user_id, session_id) = state
             .access_tokens
@@ -44,4 +40,22 @@ impl FromRequestParts<AppState> for AuthUser {
             .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
         Ok(Self { user_id, session_id })
     }
+}
+
+fn bearer_token(header: &axum::http::HeaderValue) -> Option<&str> {
+    header
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+        .map(str::trim)
+}
+
+/// The user a request's valid bearer token names, for middleware that needs it without rejecting anything.
+pub fn bearer_user_id(state: &AppState, headers: &axum::http::HeaderMap) -> Option<i64> {
+    let token = bearer_token(headers.get(AUTHORIZATION)?)?;
+    state
+        .access_tokens
+        .verify(token, state.clock.now())
+        .ok()
+        .map(|(user_id, _)| user_id)
 }

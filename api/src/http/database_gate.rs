@@ -115,7 +115,9 @@ pub async fn database_gate(State(state): State<AppState>, request: Request, next
     tokio::pin!(slow);
     let mut checked = false;
     let response = loop {
+        // In this order: a request answered at once (a cached page) never arms the slow-request timer.
         tokio::select! {
+            biased;
             response = &mut run => break response,
             _ = closed.wait_for(|closed| *closed) => return unavailable(),
             () = &mut slow, if !checked => {

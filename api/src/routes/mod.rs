@@ -148,5 +148,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::http::database_gate::database_gate,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::task_page_cache::forget_pages_after_writes,
+        ))
         .with_state(state)
 }

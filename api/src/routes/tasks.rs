@@ -1,14 +1,17 @@
 //! `/api/v1/tasks`: the caller's tasks, with filters, sorting, keyset pagination and recurrence.
 
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use axum::http::header::{self, HeaderValue};
+use axum::response::{IntoResponse as _, Response};
 use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::users::{current_user, local_now};
+use super::users::{current_user, local_now, user_timezone};
 use crate::auth::AuthUser;
 use crate::domain::recurrence::{Frequency, Recurrence};
 use crate::domain::{FieldError, check_date};
@@ -411,8 +414,9 @@ fn parse_sort(raw: Option<&str>) -> Result<(TaskSort, bool), ApiError> {
 async fn list_tasks(
     State(state): State<AppState>,
     auth: AuthUser,
+    RawQuery(raw_query): RawQuery,
     ApiQuery(query): ApiQuery<ListTasksQuery>,
-) -> Result<ApiJson<Page<TaskResponse>>, ApiError> {
+) -> Result<Response, ApiError> {
     let (sort, descending) = parse_sort(query.sort.as_deref())?;
     let limit = pagination::limit(query.limit)?;
     let sort_key = if descending {
@@ -446,8 +450,16 @@ async fn list_tasks(
     if search.as_ref().is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::field("q", "must be at most 200 characters"));
     }
+    // The same query in the same minute gives the same page until the user writes (see `task_page_cache`).
+    let now = state.clock.now();
+    let minute = now.timestamp().div_euclid(60);
+    let raw_query = raw_query.unwrap_or_default();
+    if let Some(page) = state.task_pages.get(auth.user_id, &raw_query, minute) {
+        return Ok(json_response(page));
+    }
+    let ticket = state.task_pages.begin_read();
     let user = current_user(&state, auth).await?;
-    let now = local_now(&state, &user);
+    let now = now.with_timezone(&user_timezone(&user));
     let (today, now_hhmm) = (now.date_naive(), now.format("%H:%M").to_string());
     let filter = TaskFilter {
         completed,
@@ -472,9 +484,22 @@ async fn list_tasks(
         sort: sort_key.clone(),
         ..repo::tasks::cursor_of(t, sort)
     };
-    Ok(ApiJson(pagination::page(rows, limit, cursor_of, |t| {
-        task_response(t, today, &now_hhmm)
-    })))
+    let page = pagination::page(rows, limit, cursor_of, |t| task_response(t, today, &now_hhmm));
+    let page = Bytes::from(serde_json::to_vec(&page).map_err(anyhow::Error::from)?);
+    if let Some(ticket) = ticket {
+        state
+            .task_pages
+            .store(ticket, auth.user_id, &raw_query, minute, page.clone());
+    }
+    Ok(json_response(page))
+}
+
+fn json_response(body: Bytes) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
 }
 
 /// Create a task.

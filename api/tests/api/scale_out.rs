@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, PASSWORD, TestDatabase, free_port, test_env};
+use crate::helpers::{Backend, PASSWORD, TestDatabase, figure, free_port, test_env};
 use crate::smtp_server::SmtpServer;
 use crate::workers::{WorkerProcess, zone_past_nine_oclock_now};
 
@@ -78,6 +78,29 @@ impl ApiProcess {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        let response = reqwest::Client::new()
+            .patch(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// One figure from this process's `/metrics`.
+    async fn figure(&self, series: &str) -> u64 {
+        let page = reqwest::get(format!("{}/metrics", self.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        figure(&page, series)
+    }
+
     async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
         let response = reqwest::Client::new()
             .get(format!("{}{path}", self.base))
@@ -137,6 +160,58 @@ async fn two_api_and_two_worker_processes_share_one_postgres_database() {
     let (status, me) = second.get("/api/v1/me", &access).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["username"], "ann");
+
+    // A task list the second process serves from memory shows a change made through the first one at once: the
+    // first announces it with NOTIFY, and the second drops its copy.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while second.figure("planner_task_page_cache_enabled").await != 1 {
+        assert!(Instant::now() < deadline, "the second process's cache never came on");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, task) = first
+        .post("/api/v1/tasks", Some(&access), json!({"title": "Buy milk"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let titles = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let hits = r#"planner_task_page_cache_lookups_total{result="hit"}"#;
+    let hits_before = second.figure(hits).await;
+    for _ in 0..2 {
+        let (status, page) = second.get("/api/v1/tasks", &access).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(titles(&page), ["Buy milk"]);
+    }
+    assert_eq!(
+        second.figure(hits).await,
+        hits_before + 1,
+        "the second read came from memory"
+    );
+    let changed_at = Instant::now();
+    let (status, _) = first
+        .patch(
+            &format!("/api/v1/tasks/{}", task["id"]),
+            &access,
+            json!({"title": "Buy oat milk"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    loop {
+        let (_, page) = second.get("/api/v1/tasks", &access).await;
+        if titles(&page) == ["Buy oat milk"] {
+            break;
+        }
+        assert!(
+            changed_at.elapsed() < Duration::from_secs(1),
+            "the other process still serves the old title: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 
     // Rotated twice on the first process; the oldest token presented to the second is reuse, and ends the session.
     let original = tokens["refresh_token"].as_str().unwrap().to_owned();

@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, assert_problem, invalid_fields, spawn_app};
+use crate::helpers::{Backend, PASSWORD, TestApp, assert_problem, invalid_fields, spawn_app};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -14,6 +14,7 @@ on_both_databases!(
     filters_select_the_right_tasks,
     sorting_orders_by_due_date_priority_and_creation,
     pages_have_no_gaps_or_repeats_while_tasks_are_added,
+    a_list_served_from_memory_shows_every_change_at_once,
 );
 
 async fn create(app: &TestApp, token: &str, body: Value) -> Value {
@@ -465,4 +466,192 @@ async fn cursor_for(app: &TestApp, token: &str, sort: &str) -> String {
         )
         .await;
     page["next_cursor"].as_str().unwrap().to_owned()
+}
+
+/// Waits until the task page cache serves pages (on PostgreSQL, once it listens for other processes' writes).
+pub async fn cache_is_on(app: &TestApp) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !app.state.task_pages.enabled() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the task page cache never came on"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// `GET /tasks` again with nothing changed is answered from memory; every kind of change is in the next list at once.
+async fn a_list_served_from_memory_shows_every_change_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    cache_is_on(&app).await;
+    let ann = app.signed_up("ann").await;
+    let bob = app.signed_up("bob").await;
+    let mut token = ann.access_token.clone();
+    let hits = || app.state.task_pages.hits_and_misses().0;
+    // Due at 01:00 tomorrow: not overdue in UTC (12:00 now), overdue where it is already 02:00 tomorrow.
+    let milk = create(
+        &app,
+        &token,
+        json!({"title": "Buy milk", "due_date": "2026-12-05", "due_time": "01:00"}),
+    )
+    .await;
+    let first = list(&app, &token, "").await;
+    let before = hits();
+    assert_eq!(list(&app, &token, "").await, first);
+    assert_eq!(hits(), before + 1, "the same list again is served from memory");
+    assert_eq!(
+        list(&app, &bob.access_token, "").await,
+        Vec::<Value>::new(),
+        "bob's list is his own"
+    );
+
+    create(&app, &token, json!({"title": "Call mum"})).await;
+    assert_eq!(
+        titles(&list(&app, &token, "").await),
+        ["Buy milk", "Call mum"],
+        "a new task"
+    );
+    assert_eq!(
+        titles(&list(&app, &token, "sort=-created_at").await),
+        ["Call mum", "Buy milk"]
+    );
+
+    let path = format!("/api/v1/tasks/{}", milk["id"]);
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &path,
+            Some(&token),
+            Some(json!({"title": "Buy oat milk"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        titles(&list(&app, &token, "").await),
+        ["Buy oat milk", "Call mum"],
+        "a changed title"
+    );
+    assert_eq!(
+        titles(&list(&app, &token, "sort=-created_at").await),
+        ["Call mum", "Buy oat milk"],
+        "on every cached query"
+    );
+
+    let (status, _) = app
+        .call(Method::PATCH, &path, Some(&token), Some(json!({"title": ""})))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        titles(&list(&app, &token, "").await),
+        ["Buy oat milk", "Call mum"],
+        "a refused change changes nothing"
+    );
+
+    let overdue = |tasks: &[Value]| tasks[0]["overdue"].as_bool().unwrap();
+    assert!(!overdue(&list(&app, &token, "").await));
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&token),
+            Some(json!({"timezone": "Pacific/Kiritimati"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        overdue(&list(&app, &token, "").await),
+        "a new time zone: 02:00 tomorrow there"
+    );
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(&token),
+            Some(json!({"timezone": "UTC"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!overdue(&list(&app, &token, "").await));
+    app.clock.advance(chrono::Duration::minutes(13 * 60 + 1));
+    token = app.logged_in("ann").await.access_token;
+    assert!(
+        overdue(&list(&app, &token, "").await),
+        "time passing: 01:00 tomorrow has come"
+    );
+
+    let (status, _) = app
+        .call(Method::PATCH, &path, Some(&token), Some(json!({"completed": true})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let tasks = list(&app, &token, "").await;
+    assert_eq!(tasks[0]["completed"], true, "completed");
+    assert!(!overdue(&tasks));
+
+    let (status, _) = app.call(Method::DELETE, &path, Some(&token), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(titles(&list(&app, &token, "").await), ["Call mum"], "a deleted task");
+    assert!(hits() > before + 1);
+
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            "/api/v1/me",
+            Some(&token),
+            Some(json!({"password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.call(Method::GET, "/api/v1/tasks?", Some(&token), None).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a deleted account's still-valid token lists nothing"
+    );
+}
+
+/// On PostgreSQL a process serves lists from memory only while it hears the other processes' writes: when its
+/// listening connection is cut, the cache goes off (every list is read from the database) until it listens again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_that_cannot_hear_other_processes_reads_every_list_from_the_database() {
+    use sea_orm::ConnectionTrait as _;
+    let app = spawn_app(Backend::Postgres).await;
+    cache_is_on(&app).await;
+    let ann = app.signed_up("ann").await;
+    let token = ann.access_token.as_str();
+    create(&app, token, json!({"title": "Buy milk"})).await;
+    list(&app, token, "").await;
+    let cut = app
+        .state
+        .db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+        )
+        .await
+        .unwrap();
+    assert_eq!(cut.rows_affected(), 1, "one listening connection");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while app.state.task_pages.enabled() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cache stayed on without a listener"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let hits = app.state.task_pages.hits_and_misses();
+    assert_eq!(titles(&list(&app, token, "").await), ["Buy milk"]);
+    assert_eq!(titles(&list(&app, token, "").await), ["Buy milk"]);
+    assert_eq!(
+        app.state.task_pages.hits_and_misses(),
+        hits,
+        "off: nothing served from memory, nothing counted"
+    );
+    cache_is_on(&app).await;
+    list(&app, token, "").await;
+    list(&app, token, "").await;
+    assert_eq!(
+        app.state.task_pages.hits_and_misses().0,
+        hits.0 + 1,
+        "listening again, and serving again"
+    );
 }
