@@ -10,8 +10,8 @@
 //!   ([`forget_pages_after_writes`]). The worker never changes tasks or users.
 //! - A page read from the database is stored only if no drop for its user happened since its read began
 //!   ([`ReadTicket`]), so a slow read cannot put back a page older than a write that finished meanwhile.
-//! - On PostgreSQL, other API processes hear of the write through `NOTIFY` on [`CHANNEL`] with the user's id
-//!   ([`follow_other_processes`]); until that listener is connected, and whenever it is lost, the cache is off.
+//! - On PostgreSQL, other API processes hear of the write through `NOTIFY` on [`CHANNEL`] with the user's id and
+//!   the writing cache's name ([`follow_other_processes`]); until that listener is connected, and whenever it is lost, the cache is off.
 //!   On SQLite the embedded set-up has one API process, which sees every write itself.
 //!
 //! Memory is bounded by `TASK_PAGE_CACHE_KIB` (0 turns the cache off), at most [`PAGES_PER_USER`] pages per user and
@@ -42,6 +42,8 @@ const MAX_QUERY_BYTES: usize = 512;
 
 /// The cache; one per API process, shared by every request.
 pub struct TaskPageCache {
+    /// Names this cache in announcements, so that it skips its own (it dropped those pages already).
+    instance: String,
     budget_bytes: usize,
     /// Off while other processes' writes could go unheard (PostgreSQL, listener not connected).
     enabled: AtomicBool,
@@ -82,7 +84,16 @@ pub struct ReadTicket {
 impl TaskPageCache {
     /// A cache of at most `budget_bytes` of pages; `enabled` says whether it may serve pages from the start.
     pub fn new(budget_bytes: usize, enabled: bool) -> Self {
+        static CREATED: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
         Self {
+            instance: format!(
+                "{}.{}.{nanos}",
+                std::process::id(),
+                CREATED.fetch_add(1, Ordering::Relaxed)
+            ),
             budget_bytes,
             enabled: AtomicBool::new(enabled && budget_bytes > 0),
             inner: Mutex::new(Inner::default()),
@@ -239,20 +250,33 @@ pub async fn forget_pages_after_writes(State(state): State<AppState>, request: R
     let response = next.run(request).await;
     if let Some(user_id) = writer {
         state.task_pages.forget_user(user_id);
-        announce_write(&state, user_id).await;
+        if state.db.get_database_backend() == DbBackend::Postgres && state.config.task_page_cache_bytes > 0 {
+            // Not awaited: while the database is unreachable the answer must not wait for the announcement.
+            tokio::spawn(async move {
+                if tokio::time::timeout(ANNOUNCE_TIMEOUT, announce_write(&state, user_id))
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!("could not announce a write to the other API processes in time");
+                }
+            });
+        }
     }
     response
 }
 
-/// Tells the other API processes (PostgreSQL only) that a user's data changed.
+/// How long an announcement may wait for a database connection.
+const ANNOUNCE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Tells the other API processes (PostgreSQL) that a user's data changed.
 async fn announce_write(state: &AppState, user_id: i64) {
-    if state.db.get_database_backend() != DbBackend::Postgres || state.config.task_page_cache_bytes == 0 {
-        return;
-    }
     let statement = Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT pg_notify($1, $2)",
-        [CHANNEL.into(), user_id.to_string().into()],
+        [
+            CHANNEL.into(),
+            format!("{user_id} {}", state.task_pages.instance).into(),
+        ],
     );
     if let Err(error) = state.db.execute_raw(statement).await {
         // Other processes may serve this user's old page until the minute is over.
@@ -280,7 +304,10 @@ pub async fn follow_other_processes(cache: std::sync::Arc<TaskPageCache>, databa
                     tracing::info!("listening for other API processes' writes again; the task list cache is back on");
                 }
                 while let Ok(Some(notification)) = listener.try_recv().await {
-                    if let Ok(user_id) = notification.payload().parse() {
+                    let (user_id, instance) = notification.payload().split_once(' ').unwrap_or_default();
+                    if instance != cache.instance
+                        && let Ok(user_id) = user_id.parse()
+                    {
                         cache.forget_user(user_id);
                     }
                 }
