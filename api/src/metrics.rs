@@ -1,8 +1,9 @@
 //! `GET /metrics` in Prometheus' text format.
 //!
 //! Counted in this process: HTTP requests per method, route and status with a latency histogram; emails sent,
-//! retried, failed and returned; TMDB calls, their 429s and failures; the task page cache's hits, misses and size. Read from the database at each scrape, so the
-//! figures cover every worker process: outbox deliveries by kind and status, and queued jobs by queue and state.
+//! retried, failed and returned; TMDB calls, their 429s and failures; the task page cache's hits, misses and size.
+//! Read from the database at each scrape, so the figures cover every worker process: outbox deliveries by kind and
+//! status, and queued jobs by queue and state.
 //!
 //! In production the endpoint answers only with `Authorization: Bearer $METRICS_TOKEN` (404 when no token is set);
 //! in development it is open. `planner worker`, which serves no API, answers `/metrics` and `/healthz` on

@@ -64,7 +64,7 @@ impl Application {
             .run_worker
             .then(|| tokio::spawn(crate::jobs::run(self.state.clone(), stopped)));
         // Other API processes' writes must reach this one's task page cache (PostgreSQL: any number of processes).
-        let listener = (self.state.config.is_postgres() && self.state.config.task_page_cache_bytes > 0).then(|| {
+        let listener = self.state.task_pages.shared().then(|| {
             tokio::spawn(crate::http::task_page_cache::follow_other_processes(
                 self.state.task_pages.clone(),
                 self.state.config.database_url.clone(),

@@ -72,7 +72,7 @@ impl AppState {
                 std::time::Duration::from_secs(60),
             )),
             feed_tokens: Arc::new(FeedTokens::new(config.jwt_secret.expose())),
-            task_pages: Arc::new(TaskPageCache::new(config.task_page_cache_bytes, !config.is_postgres())),
+            task_pages: Arc::new(TaskPageCache::for_config(&config)),
             mailer: crate::email::mailer::from_config(&config)?,
             config: Arc::new(config),
             database_gate: Arc::new(DatabaseGate::default()),

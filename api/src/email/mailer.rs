@@ -165,16 +165,12 @@ impl Mailer for SmtpMailer {
                 Err(SendError::Permanent(e.to_string()))
             }
             // 4xx replies, refused connections, timeouts and TLS trouble may all pass.
-            Err(Failure::Smtp(e)) => Err(SendError::Transient(e.to_string())),
-            Err(Failure::Network(reason)) => Err(SendError::Transient(reason)),
+            Err(failure) => Err(SendError::Transient(failure.to_string())),
         }
     }
 
     async fn check(&self) -> Result<(), String> {
-        self.pool.check().await.map_err(|failure| match failure {
-            Failure::Smtp(e) => e.to_string(),
-            Failure::Network(reason) => reason,
-        })
+        self.pool.check().await.map_err(|failure| failure.to_string())
     }
 
     fn describe(&self) -> String {

@@ -149,6 +149,15 @@ pub enum Failure {
     Network(String),
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Smtp(error) => error.fmt(f),
+            Self::Network(reason) => f.write_str(reason),
+        }
+    }
+}
+
 /// Open connections, and the right to open more.
 pub struct SmtpPool {
     server: SmtpServer,

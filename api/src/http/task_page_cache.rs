@@ -45,6 +45,8 @@ pub struct TaskPageCache {
     /// Names this cache in announcements, so that it skips its own (it dropped those pages already).
     instance: String,
     budget_bytes: usize,
+    /// Whether other processes' writes reach this cache through [`follow_other_processes`] (PostgreSQL).
+    shared: bool,
     /// Off while other processes' writes could go unheard (PostgreSQL, listener not connected).
     enabled: AtomicBool,
     inner: Mutex<Inner>,
@@ -82,7 +84,17 @@ pub struct ReadTicket {
 }
 
 impl TaskPageCache {
-    /// A cache of at most `budget_bytes` of pages; `enabled` says whether it may serve pages from the start.
+    /// The cache `config` asks for: on PostgreSQL shared with other processes, and so off until it hears them.
+    pub fn for_config(config: &crate::config::Config) -> Self {
+        let shared = config.is_postgres() && config.task_page_cache_bytes > 0;
+        Self {
+            shared,
+            ..Self::new(config.task_page_cache_bytes, !shared)
+        }
+    }
+
+    /// A cache of at most `budget_bytes` of pages, which no other process writes to; `enabled` says whether it may
+    /// serve pages from the start.
     pub fn new(budget_bytes: usize, enabled: bool) -> Self {
         static CREATED: AtomicU64 = AtomicU64::new(0);
         let nanos = std::time::SystemTime::now()
@@ -95,6 +107,7 @@ impl TaskPageCache {
                 CREATED.fetch_add(1, Ordering::Relaxed)
             ),
             budget_bytes,
+            shared: false,
             enabled: AtomicBool::new(enabled && budget_bytes > 0),
             inner: Mutex::new(Inner::default()),
             hits: AtomicU64::new(0),
@@ -106,13 +119,19 @@ impl TaskPageCache {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn is_enabled(&self) -> bool {
+    /// Whether the cache serves pages now.
+    pub fn enabled(&self) -> bool {
         self.enabled.load(Ordering::Acquire)
+    }
+
+    /// Whether other API processes may write this cache's data, so that writes are announced and heard.
+    pub fn shared(&self) -> bool {
+        self.shared
     }
 
     /// The page rendered for this user and query string in this minute, if one is kept.
     pub fn get(&self, user_id: i64, query: &str, minute: i64) -> Option<Bytes> {
-        if !self.is_enabled() {
+        if !self.enabled() {
             return None;
         }
         let found = self.inner().users.get(&user_id).and_then(|user| {
@@ -128,14 +147,14 @@ impl TaskPageCache {
 
     /// Call before reading a page from the database; `None` when the cache is off.
     pub fn begin_read(&self) -> Option<ReadTicket> {
-        self.is_enabled().then(|| ReadTicket {
+        self.enabled().then(|| ReadTicket {
             sequence: self.inner().sequence,
         })
     }
 
     /// Keeps a page read under `ticket`, unless the user's data changed since the read began.
     pub fn store(&self, ticket: ReadTicket, user_id: i64, query: &str, minute: i64, body: Bytes) {
-        if !self.is_enabled() || query.len() > MAX_QUERY_BYTES || body.len() > self.budget_bytes / PAGES_PER_USER {
+        if !self.enabled() || query.len() > MAX_QUERY_BYTES || body.len() > self.budget_bytes / PAGES_PER_USER {
             return;
         }
         let mut inner = self.inner();
@@ -188,11 +207,6 @@ impl TaskPageCache {
         inner.bytes -= freed;
     }
 
-    /// Drops every page, and refuses pages from reads that began before.
-    pub fn forget_everything(&self) {
-        self.inner().start_again();
-    }
-
     /// Turns the cache on or off; either way it starts again empty.
     pub fn set_enabled(&self, enabled: bool) {
         let mut inner = self.inner();
@@ -203,11 +217,6 @@ impl TaskPageCache {
     /// Pages served from the cache, and lists read from the database while it was on, since the process started.
     pub fn hits_and_misses(&self) -> (u64, u64) {
         (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
-    }
-
-    /// Whether the cache serves pages now.
-    pub fn enabled(&self) -> bool {
-        self.is_enabled()
     }
 
     /// Bytes of pages held now.
@@ -250,7 +259,7 @@ pub async fn forget_pages_after_writes(State(state): State<AppState>, request: R
     let response = next.run(request).await;
     if let Some(user_id) = writer {
         state.task_pages.forget_user(user_id);
-        if state.db.get_database_backend() == DbBackend::Postgres && state.config.task_page_cache_bytes > 0 {
+        if state.task_pages.shared() {
             // Not awaited: while the database is unreachable the answer must not wait for the announcement.
             tokio::spawn(async move {
                 if tokio::time::timeout(ANNOUNCE_TIMEOUT, announce_write(&state, user_id))
@@ -379,7 +388,7 @@ mod tests {
     fn a_read_that_began_before_the_cache_started_again_cannot_store_its_page() {
         let cache = TaskPageCache::new(1 << 20, true);
         let before = cache.begin_read().unwrap();
-        cache.forget_everything();
+        cache.set_enabled(true);
         cache.store(before, 1, "", 100, page("old"));
         assert_eq!(cache.get(1, "", 100), None);
     }
